@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/atelier serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test-sqlite: $(STAMP)
+	ATELIER_TEST_DATABASE=sqlite $(BIN)/python -m pytest
+
+test-postgres: $(STAMP)
+	ATELIER_TEST_DATABASE=postgresql ATELIER_TEST_REDIS=$$($(BIN)/python -m tests.services redis) \
+		$(BIN)/python -m pytest
+
+# SQLite always; PostgreSQL (with Redis when it answers) whenever it answers locally.
+test: lint typecheck test-sqlite
+	@if $(BIN)/python -m tests.services postgres >/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL is not answering on 127.0.0.1:5432: suite ran on SQLite only"; fi
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.wod_search
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

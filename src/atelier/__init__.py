@@ -1,0 +1,3 @@
+"""Atelier: plan, run and record training."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Users, passwords, tokens, roles, athlete profiles and coach-athlete links."""

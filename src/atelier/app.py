@@ -1,0 +1,63 @@
+"""ASGI app factory: routers, GraphQL, error handling, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from atelier import __version__
+from atelier.accounts.api import router as accounts_router
+from atelier.config import Settings, get_settings
+from atelier.kit.graphql import build_router
+from atelier.kit.limits import BodySizeLimit
+from atelier.kit.problems import install_problem_handlers
+from atelier.kit.runtime import Runtime
+from atelier.wods.api import router as wods_router
+from atelier.wods.graphql import WodQueries
+
+MAX_BODY_BYTES = 1_048_576
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or Runtime.from_settings(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.runtime.close()
+
+    app = FastAPI(
+        title="Atelier",
+        version=__version__,
+        description="Plan, run and record training. Errors are RFC 9457 problem documents.",
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    install_problem_handlers(app)
+    app.include_router(accounts_router)
+    app.include_router(wods_router)
+    app.include_router(build_router(WodQueries), prefix="/graphql")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home() -> str:
+        return (
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Atelier</title>"
+            "<h1>Atelier</h1><p>The API is at <a href=/docs>/docs</a>; GraphQL at "
+            "<a href=/graphql>/graphql</a>.</p></html>"
+        )
+
+    return app

@@ -1,0 +1,227 @@
+"""The ``atelier`` command: serve, db, user, wod."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from atelier.config import Settings, get_settings
+
+app = typer.Typer(help="Atelier: plan, run and record training.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+wod_app = typer.Typer(help="The WOD library.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(wod_app, name="wod")
+
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(work(get_settings()))
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database named by ATELIER_DATABASE_URL to the newest schema."""
+    from atelier.migrations.run import upgrade_database
+
+    changed = _run(upgrade_database)
+    console.print(f"database is up to date; {changed} catalog movements written")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    library: Annotated[bool, typer.Option(help="import WODCraft's benchmark WODs if missing")] = True,
+) -> None:
+    """Migrate, then serve the app on ATELIER_DATABASE_URL."""
+    import uvicorn
+
+    from atelier.app import create_app
+    from atelier.migrations.run import upgrade_database
+
+    _run(upgrade_database)
+    if library:
+        created, _ = _run(_import_library_quietly)
+        if created:
+            console.print(f"imported {created} benchmark WODs from WODCraft's library")
+    uvicorn.run(create_app(get_settings()), host=host, port=port, proxy_headers=True)
+
+
+async def _import_library_quietly(settings: Settings) -> tuple[int, int]:
+    return await _import_library(settings, None)
+
+
+async def _import_library(settings: Settings, progress: Progress | None) -> tuple[int, int]:
+    from atelier.db import unit_of_work
+    from atelier.kit.runtime import Runtime
+    from atelier.wods import service
+
+    runtime = Runtime.from_settings(settings)
+    try:
+        task = progress.add_task("library", total=service.library_size()) if progress else None
+
+        def advance(_path: str) -> None:
+            if progress is not None and task is not None:
+                progress.advance(task)
+
+        async with unit_of_work(runtime.sessions, system=True) as session:
+            return await service.import_library(session, runtime, on_progress=advance)
+    finally:
+        await runtime.close()
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(prompt=True, help="the login e-mail")],
+    name: Annotated[str, typer.Option(prompt=True, help="the name people see")],
+    role: Annotated[str, typer.Option(help="athlete, coach or admin")] = "athlete",
+    password: Annotated[str | None, typer.Option(help="read from a prompt when omitted")] = None,
+) -> None:
+    """Create an account."""
+    from pydantic import ValidationError
+
+    from atelier.accounts.models import Role
+    from atelier.accounts.schemas import RegisterIn
+
+    if role not in {r.value for r in Role}:
+        err.print(f"error: role must be athlete, coach or admin, not {role!r}")
+        raise typer.Exit(2)
+    secret = password if password is not None else getpass.getpass("Password: ")
+    try:
+        checked = RegisterIn(email=email, password=secret, name=name)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        err.print(f"error: {'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}")
+        raise typer.Exit(2) from exc
+
+    async def create(settings: Settings) -> str:
+        from atelier.accounts import service
+        from atelier.db import unit_of_work
+        from atelier.kit.problems import Problem
+        from atelier.kit.runtime import Runtime
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            async with unit_of_work(runtime.sessions) as session:
+                user = await service.register(
+                    session, runtime, email=checked.email, password=secret, name=checked.name, role=Role(role)
+                )
+                return str(user.id)
+        except Problem as problem:
+            err.print(f"error: {problem.detail}")
+            raise typer.Exit(1) from problem
+        finally:
+            await runtime.close()
+
+    console.print(f"created {role} {checked.email} ({_run(create)})")
+
+
+@wod_app.command("check")
+def wod_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Print WODCraft's diagnostics for a file; exit 1 when it has errors."""
+    from wodcraft.api import compile_file
+
+    result = compile_file(file)
+    for diagnostic in result.diagnostics:
+        console.print(diagnostic.format(result.source_lines), markup=False, highlight=False)
+    if not result.ok:
+        errors = sum(1 for d in result.diagnostics if d.severity.value == "error")
+        err.print(f"{file}: {errors} error(s)")
+        raise typer.Exit(1)
+    console.print(f"{file}: ok ({len(result.documents)} document(s))")
+
+
+@wod_app.command("import")
+def wod_import(
+    path: Annotated[Path | None, typer.Argument(help="a .wod file or a folder of them")] = None,
+    library: Annotated[bool, typer.Option("--library", help="WODCraft's 83 benchmark WODs")] = False,
+    owner: Annotated[str | None, typer.Option(help="e-mail of the owner; public WODs when omitted")] = None,
+) -> None:
+    """Import WODs as public ones (or an owner's), idempotently, with a progress bar."""
+    if library == (path is not None):
+        err.print("error: give either a path or --library")
+        raise typer.Exit(2)
+    if library:
+        with _progress() as progress:
+            created, skipped = _run(lambda s: _import_library(s, progress))
+        console.print(f"library: {created} imported, {skipped} already there")
+        return
+    assert path is not None
+    if not path.exists():
+        err.print(f"error: {path} does not exist")
+        raise typer.Exit(2)
+    files = sorted(path.rglob("*.wod")) if path.is_dir() else [path]
+    if not files:
+        err.print(f"error: no .wod files in {path}")
+        raise typer.Exit(2)
+    with _progress() as progress:
+        created, skipped, failed = _run(lambda s: _import_files(s, files, owner, progress))
+    console.print(f"{created} imported, {skipped} already there, {len(failed)} refused")
+    for name, reason in failed:
+        err.print(f"  {name}: {reason}")
+    if failed:
+        raise typer.Exit(1)
+
+
+async def _import_files(
+    settings: Settings, files: list[Path], owner_email: str | None, progress: Progress
+) -> tuple[int, int, list[tuple[str, str]]]:
+    from atelier.accounts import repository as accounts
+    from atelier.db import set_rls_context, unit_of_work
+    from atelier.kit.problems import Problem
+    from atelier.kit.runtime import Runtime
+    from atelier.wods import service
+    from atelier.wods.models import Visibility
+
+    runtime = Runtime.from_settings(settings)
+    created = skipped = 0
+    failed: list[tuple[str, str]] = []
+    task = progress.add_task("import", total=len(files))
+    try:
+        async with unit_of_work(runtime.sessions, system=owner_email is None) as session:
+            owner = None
+            if owner_email:
+                owner = await accounts.user_by_email(session, owner_email)
+                if owner is None:
+                    raise typer.BadParameter(f"no account with e-mail {owner_email}")
+                await set_rls_context(session, user_id=owner.id)
+            for file in files:
+                try:
+                    # Each file in its own savepoint: a refused file leaves the others imported.
+                    async with session.begin_nested():
+                        saved = await service.save(
+                            session,
+                            runtime,
+                            owner=owner,
+                            source=file.read_text(encoding="utf-8"),
+                            visibility=Visibility.private if owner else Visibility.public,
+                        )
+                    created += saved.created
+                    skipped += not saved.created
+                except Problem as problem:
+                    failed.append((str(file), problem.detail))
+                except UnicodeDecodeError:
+                    failed.append((str(file), "not UTF-8 text"))
+                progress.advance(task)
+    finally:
+        await runtime.close()
+    return created, skipped, failed

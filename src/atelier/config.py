@@ -1,0 +1,37 @@
+"""Settings read from the environment (prefix ``ATELIER_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE = f"sqlite+aiosqlite:///{Path('var/atelier.db').resolve()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATELIER_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_SQLITE, description="SQLAlchemy async URL")
+    database_role: str = Field(
+        default="atelier_app",
+        description="PostgreSQL role the application switches to so row-level security applies",
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL for cache and pub/sub")
+    secret_key: str = Field(default="change-me-in-production-please-32b", description="JWT signing key")
+    access_token_minutes: int = 30
+    refresh_token_days: int = 30
+    argon2_time_cost: int = Field(default=3, description="argon2id passes")
+    argon2_memory_kib: int = Field(default=65536, description="argon2id memory per hash")
+    login_attempts: int = Field(default=5, description="failed logins allowed per window")
+    login_window_seconds: int = 900
+    max_source_bytes: int = Field(default=20_000, description="largest WODCraft source accepted")
+    compile_cache_seconds: int = Field(default=3600, description="lifetime of a cached compilation")
+    sql_echo: bool = False
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

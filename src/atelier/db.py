@@ -1,0 +1,96 @@
+"""One engine factory for SQLite and PostgreSQL, the session per request or task, the RLS context."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def create_engine(url: str, *, role: str | None = None, echo: bool = False) -> AsyncEngine:
+    """An engine for ``url``; on PostgreSQL every connection switches to ``role`` so RLS applies."""
+    if is_postgres(url):
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        if role:
+            _switch_role_on_connect(engine, role)
+        return engine
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    _configure_sqlite(engine)
+    return engine
+
+
+def _switch_role_on_connect(engine: AsyncEngine, role: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_role(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # Quoted identifier: the role name comes from configuration, never from a request.
+        cursor.execute(f'SET ROLE "{role}"')
+        cursor.close()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself so transactions really start where we say they do.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def set_rls_context(session: AsyncSession, *, user_id: uuid.UUID | None, system: bool = False) -> None:
+    """Tell PostgreSQL's policies who acts for the rest of this transaction (no-op on SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT set_config('app.user_id', :user_id, true), set_config('app.system', :system, true)"),
+        {"user_id": str(user_id) if user_id else "", "system": "on" if system else "off"},
+    )
+
+
+@asynccontextmanager
+async def unit_of_work(
+    factory: async_sessionmaker[AsyncSession], *, user_id: uuid.UUID | None = None, system: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """A session that commits once at the end, or rolls back on error (CLI commands and tasks)."""
+    async with factory() as session:
+        try:
+            await set_rls_context(session, user_id=user_id, system=system)
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

@@ -1,0 +1,1 @@
+"""Small shared pieces: problem responses, cache, clock."""

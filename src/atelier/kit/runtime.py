@@ -1,0 +1,61 @@
+"""What a running process shares: settings, engine, sessions, cache, password hashing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from atelier.accounts.security import PasswordHashing
+from atelier.config import Settings
+from atelier.db import create_engine, session_factory
+from atelier.kit.cache import Cache, create_cache
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cache: Cache
+    passwords: PasswordHashing
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        engine = create_engine(settings.database_url, role=settings.database_role, echo=settings.sql_echo)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            cache=create_cache(settings.redis_url),
+            passwords=PasswordHashing(settings),
+        )
+
+    async def close(self) -> None:
+        await self.cache.close()
+        await self.engine.dispose()
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """The request's one session: committed once when the endpoint returns, rolled back on error."""
+    async with runtime.sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,1 @@
+"""Alembic migrations; ``atelier db upgrade`` runs them and then syncs the movement catalog."""

@@ -1,0 +1,8 @@
+"""Import every domain's models so the metadata is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    from atelier.accounts import models as accounts  # noqa: F401
+    from atelier.wods import models as wods  # noqa: F401

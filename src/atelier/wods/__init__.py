@@ -1,0 +1,1 @@
+"""Movement catalog, the WOD store, compilation and metadata, search."""

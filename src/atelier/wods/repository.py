@@ -1,0 +1,147 @@
+"""WOD reads, all scoped to what the actor may see: public WODs and their own."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, exists, false, func, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atelier.wods.models import Movement, Visibility, Wod, WodVersion
+
+
+@dataclass
+class WodQuery:
+    movements: list[str] = field(default_factory=list)
+    match: Literal["all", "any"] = "all"
+    equipment: set[str] | None = None
+    categories: list[str] = field(default_factory=list)
+    modalities: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    duration_min: int | None = None
+    duration_max: int | None = None
+    difficulty_min: int | None = None
+    difficulty_max: int | None = None
+    text: str | None = None
+    owner: Literal["any", "mine", "public"] = "any"
+    limit: int = 20
+    offset: int = 0
+
+
+def readable(actor_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """The rows an actor may read: every public WOD, and their own."""
+    public = Wod.visibility == Visibility.public
+    return or_(public, Wod.owner_id == actor_id) if actor_id else public
+
+
+def _text_array(values: list[str] | set[str]) -> Any:
+    return bindparam(None, sorted(values), type_=ARRAY(Text()))
+
+
+def _sqlite_has(column: Any, value: str) -> ColumnElement[bool]:
+    each = func.json_each(column).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value == value))
+
+
+def _contains_all(column: Any, values: list[str], postgres: bool) -> ColumnElement[bool]:
+    if postgres:
+        return column.op("@>")(_text_array(values))
+    return and_(*(_sqlite_has(column, v) for v in values))
+
+
+def _contains_any(column: Any, values: list[str], postgres: bool) -> ColumnElement[bool]:
+    if postgres:
+        return column.op("&&")(_text_array(values))
+    return or_(*(_sqlite_has(column, v) for v in values))
+
+
+def _within(column: Any, allowed: set[str], postgres: bool) -> ColumnElement[bool]:
+    """Every element of the array is among ``allowed`` (an empty array always is)."""
+    if postgres:
+        return column.op("<@")(_text_array(allowed))
+    each = func.json_each(column).table_valued("value")
+    outside = exists(select(1).select_from(each).where(each.c.value.not_in(sorted(allowed))))
+    return ~outside
+
+
+def search_statement(actor_id: uuid.UUID | None, query: WodQuery, *, postgres: bool) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = [readable(actor_id)]
+    if query.owner == "mine":
+        conditions.append(Wod.owner_id == actor_id if actor_id else false())
+    elif query.owner == "public":
+        conditions.append(Wod.visibility == Visibility.public)
+    if query.movements:
+        combine = _contains_all if query.match == "all" else _contains_any
+        conditions.append(combine(Wod.movements, query.movements, postgres))
+    if query.equipment is not None:
+        conditions.append(_within(Wod.equipment, query.equipment, postgres))
+    if query.categories:
+        conditions.append(_contains_any(Wod.categories, query.categories, postgres))
+    if query.modalities:
+        conditions.append(_contains_any(Wod.modalities, query.modalities, postgres))
+    if query.formats:
+        conditions.append(Wod.format.in_(query.formats))
+    if query.duration_min is not None:
+        conditions.append(Wod.duration_seconds >= query.duration_min)
+    if query.duration_max is not None:
+        conditions.append(Wod.duration_seconds <= query.duration_max)
+    if query.difficulty_min is not None:
+        conditions.append(Wod.difficulty >= query.difficulty_min)
+    if query.difficulty_max is not None:
+        conditions.append(Wod.difficulty <= query.difficulty_max)
+    if query.text:
+        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(Wod.title.ilike(pattern, escape="\\"))
+    return select(Wod).where(and_(true(), *conditions))
+
+
+async def search(session: AsyncSession, actor_id: uuid.UUID | None, query: WodQuery) -> tuple[list[Wod], int]:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = search_statement(actor_id, query, postgres=postgres)
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    page = await session.scalars(
+        statement.order_by(Wod.title, Wod.id).limit(query.limit).offset(query.offset)
+    )
+    return list(page.all()), int(total or 0)
+
+
+async def get_readable(session: AsyncSession, actor_id: uuid.UUID | None, wod_id: uuid.UUID) -> Wod | None:
+    return await session.scalar(select(Wod).where(Wod.id == wod_id, readable(actor_id)))
+
+
+async def version_of(session: AsyncSession, wod: Wod, version: int) -> WodVersion | None:
+    return await session.scalar(
+        select(WodVersion).where(WodVersion.wod_id == wod.id, WodVersion.version == version)
+    )
+
+
+async def versions_of(session: AsyncSession, wod: Wod) -> list[WodVersion]:
+    rows = await session.scalars(
+        select(WodVersion).where(WodVersion.wod_id == wod.id).order_by(WodVersion.version)
+    )
+    return list(rows.all())
+
+
+async def readable_by_hash(session: AsyncSession, actor_id: uuid.UUID | None, source_hash: str) -> Wod | None:
+    """A WOD the actor can see whose current version is this workout; their own first."""
+    rows = await session.scalars(
+        select(Wod)
+        .where(Wod.source_hash == source_hash, readable(actor_id))
+        .order_by((Wod.owner_id == actor_id).desc() if actor_id else Wod.created_at, Wod.created_at)
+        .limit(1)
+    )
+    return rows.first()
+
+
+async def by_library_path(session: AsyncSession, path: str) -> Wod | None:
+    return await session.scalar(select(Wod).where(Wod.library_path == path))
+
+
+async def movements(session: AsyncSession, ids: list[str] | None = None) -> list[Movement]:
+    statement = select(Movement).order_by(Movement.name)
+    if ids is not None:
+        statement = statement.where(Movement.id.in_(ids))
+    return list((await session.scalars(statement)).all())

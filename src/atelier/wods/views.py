@@ -1,0 +1,38 @@
+"""One WOD seen by one athlete: the whiteboard resolved for their profile, and the timer's timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wodcraft.emit.board import render
+from wodcraft.emit.timeline import timeline, timer_cap
+from wodcraft.profile import Profile
+from wodcraft.semantics.resolve import resolve
+
+from atelier.accounts.models import AthleteProfile
+
+
+def wodcraft_profile(
+    profile: AthleteProfile | None,
+    *,
+    category: str | None = None,
+    level: str | None = None,
+    units: str | None = None,
+) -> Profile:
+    """The athlete's profile in WODCraft's terms, with per-request overrides."""
+    return Profile(
+        category=category or (profile.category if profile else "men"),
+        level=level or (profile.level if profile else "rx"),
+        units=units or (profile.units if profile else "kg"),
+        bodyweight_kg=profile.bodyweight_kg if profile else None,
+        one_rm=dict(profile.one_rep_maxes or {}) if profile else {},
+    )
+
+
+def board(document: dict[str, Any], profile: Profile, language: str) -> tuple[str, dict[str, Any]]:
+    resolved = resolve(document, profile)
+    return render(resolved, lang=language), resolved
+
+
+def segments(document: dict[str, Any]) -> tuple[float | None, list[dict[str, Any]]]:
+    return timer_cap(document), timeline(document)
