@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wodcraft.emit.board import render
-from wodcraft.emit.timeline import timeline, timer_cap
+from wodcraft.emit.timeline import timeline, timer_cap, timer_caps
 from wodcraft.profile import Profile
 from wodcraft.semantics.resolve import resolve
 
@@ -35,4 +35,7 @@ def board(document: dict[str, Any], profile: Profile, language: str) -> tuple[st
 
 
 def segments(document: dict[str, Any]) -> tuple[float | None, list[dict[str, Any]]]:
-    return timer_cap(document), timeline(document)
+    """The timeline and the cap a timer shows: the workout's own, or its single block's."""
+    caps = timer_caps(document)
+    cap = timer_cap(document) or (caps[0] if len(caps) == 1 else None)
+    return cap, timeline(document)

@@ -219,6 +219,10 @@ def _postgres_row_level_security() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # Policies reference other tables (a profile's policy reads coach_links): drop them first.
+        for table in POLICIES:
+            op.execute(f"DROP POLICY IF EXISTS {table}_access ON {table}")
     for table in (
         "wod_versions",
         "wods",
