@@ -1,0 +1,1 @@
+"""Sessions, recurring series and their occurrences, routines, classes, calendar."""

@@ -1,0 +1,153 @@
+"""Recurrence rules (RFC 5545 RRULE) evaluated in the athlete's wall-clock time.
+
+A series happens at a local time ("18:00 in Paris"): dates are produced by ``dateutil.rrule`` on
+naive local datetimes and only then placed in the zone, so 18:00 stays 18:00 across DST changes.
+A local time that does not exist on a spring-forward day moves forward by the gap (02:30 → 03:30);
+an ambiguous one on a fall-back day is the first of the two (``fold=0``).
+
+Monthly rules on day 29–31 follow RFC 5545: months without that day are skipped. To mean "the
+last day of every month", use day ``-1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule, weekday
+
+WEEKDAYS: dict[str, weekday] = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU}
+FREQUENCIES = {"daily": DAILY, "weekly": WEEKLY, "monthly": MONTHLY, "yearly": YEARLY}
+MAX_COUNT = 1000
+
+
+class InvalidRule(ValueError):
+    """The rule cannot describe a schedule (the message says why, in the user's terms)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    freq: Literal["daily", "weekly", "monthly", "yearly"]
+    interval: int = 1
+    by_weekday: tuple[str, ...] = ()
+    by_month_day: tuple[int, ...] = ()
+    by_set_position: int | None = None
+    until: date | None = None
+    count: int | None = None
+
+    def to_rrule(self) -> str:
+        """The RFC 5545 RRULE value (without ``RRULE:``)."""
+        parts = [f"FREQ={self.freq.upper()}"]
+        if self.interval != 1:
+            parts.append(f"INTERVAL={self.interval}")
+        if self.by_weekday:
+            parts.append("BYDAY=" + ",".join(self.by_weekday))
+        if self.by_month_day:
+            parts.append("BYMONTHDAY=" + ",".join(str(d) for d in self.by_month_day))
+        if self.by_set_position is not None:
+            parts.append(f"BYSETPOS={self.by_set_position}")
+        if self.until is not None:
+            parts.append(f"UNTIL={self.until:%Y%m%d}")
+        if self.count is not None:
+            parts.append(f"COUNT={self.count}")
+        return ";".join(parts)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A rule anchored at a first date and a local time in a zone, minus its exceptions."""
+
+    rule: Rule
+    start: date
+    at: time
+    zone: str
+    exceptions: frozenset[date] = field(default_factory=frozenset)
+
+    def _rrule(self) -> rrule:
+        rule = self.rule
+        return rrule(
+            FREQUENCIES[rule.freq],
+            dtstart=datetime.combine(self.start, self.at),
+            interval=rule.interval,
+            byweekday=[WEEKDAYS[d] for d in rule.by_weekday] or None,
+            bymonthday=list(rule.by_month_day) or None,
+            bysetpos=rule.by_set_position,
+            until=datetime.combine(rule.until, time.max) if rule.until else None,
+            count=rule.count,
+            cache=False,
+        )
+
+    def dates(self, first: date, last: date) -> list[date]:
+        """Every date the schedule produces from ``first`` to ``last`` inclusive, exceptions removed."""
+        if last < first:
+            return []
+        window = self._rrule().between(
+            datetime.combine(first, time.min), datetime.combine(last, time.max), inc=True
+        )
+        return [moment.date() for moment in window if moment.date() not in self.exceptions]
+
+    def produces(self, day: date) -> bool:
+        """True when ``day`` is one of the schedule's dates and not an exception."""
+        return bool(self.dates(day, day))
+
+    def starts_at(self, day: date) -> datetime:
+        """The UTC instant a date's session starts, from its wall-clock time in the zone."""
+        return local_instant(day, self.at, self.zone)
+
+    def last_date(self) -> date | None:
+        """The final date of a bounded rule, or None when it runs forever."""
+        if self.rule.until is None and self.rule.count is None:
+            return None
+        produced = list(self._rrule())
+        return produced[-1].date() if produced else None
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidRule(f"unknown time zone {name!r}") from exc
+
+
+def local_instant(day: date, at: time, zone_name: str) -> datetime:
+    """The UTC instant of a wall-clock time; a time skipped by DST moves forward by the gap."""
+    # PEP 495: with fold=0 a skipped wall time is read with the offset in force before the gap,
+    # which lands after it (02:30 on a spring-forward night is 03:30); a repeated one is the first.
+    wall = datetime.combine(day, at).replace(tzinfo=zone(zone_name), fold=0)
+    return wall.astimezone(UTC)
+
+
+def validate(rule: Rule, start: date, at: time, zone_name: str) -> Schedule:
+    """A schedule for the rule, or InvalidRule saying what is wrong with it."""
+    zone(zone_name)
+    if not 1 <= rule.interval <= 366:
+        raise InvalidRule("interval must be between 1 and 366")
+    if rule.count is not None and not 1 <= rule.count <= MAX_COUNT:
+        raise InvalidRule(f"count must be between 1 and {MAX_COUNT}")
+    if rule.count is not None and rule.until is not None:
+        raise InvalidRule("give either until or count, not both")
+    if rule.until is not None and rule.until < start:
+        raise InvalidRule(f"until ({rule.until}) is before the first date ({start})")
+    for name in rule.by_weekday:
+        if name not in WEEKDAYS:
+            raise InvalidRule(f"unknown weekday {name!r}; use MO, TU, WE, TH, FR, SA or SU")
+    for day in rule.by_month_day:
+        if day == 0 or not -31 <= day <= 31:
+            raise InvalidRule("month days are 1 to 31, or -1 to -31 counted from the end")
+    if rule.by_month_day and rule.freq not in ("monthly", "yearly"):
+        raise InvalidRule("month days only apply to monthly or yearly rules")
+    if rule.by_set_position is not None:
+        if rule.freq not in ("monthly", "yearly") or not rule.by_weekday:
+            raise InvalidRule('a position ("second Tuesday") needs a monthly rule and a weekday')
+        if rule.by_set_position == 0 or not -5 <= rule.by_set_position <= 5:
+            raise InvalidRule("position must be 1 to 5, or -1 (last) to -5")
+    schedule = Schedule(rule, start, at, zone_name)
+    # A rule that never fires within four years (e.g. 31 February) describes no schedule.
+    horizon = start + timedelta(days=4 * 366)
+    if rule.until is not None:
+        horizon = min(horizon, rule.until)
+    if not schedule.dates(start, horizon):
+        raise InvalidRule("the rule produces no date")
+    return schedule
