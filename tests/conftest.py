@@ -83,12 +83,10 @@ async def _empty_user_tables(settings: Settings) -> None:
     load_all()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP]
     engine = create_engine(settings.database_url)
+    # DELETE, children first: on tables this small it is far cheaper than TRUNCATE on PostgreSQL.
     async with engine.begin() as connection:
-        if BACKEND == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-        else:
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))
+        for table in tables:
+            await connection.execute(text(f"DELETE FROM {table}"))
     await engine.dispose()
 
 
@@ -138,14 +136,3 @@ async def sign_up(client: httpx.AsyncClient, *, role: str = "athlete", name: str
     assert token.status_code == 200, token.text
     body = token.json()
     return Account(created.json()["id"], email, display, body["access_token"], body["refresh_token"])
-
-
-@pytest.fixture
-def anyio_marker() -> None:
-    return None
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if asyncio.iscoroutinefunction(getattr(item, "function", None)):
-            item.add_marker(pytest.mark.anyio)

@@ -103,14 +103,14 @@ def user_create(
     from atelier.accounts.schemas import RegisterIn
 
     if role not in {r.value for r in Role}:
-        err.print(f"error: role must be athlete, coach or admin, not {role!r}")
+        _say(err, f"error: role must be athlete, coach or admin, not {role!r}")
         raise typer.Exit(2)
     secret = password if password is not None else getpass.getpass("Password: ")
     try:
         checked = RegisterIn(email=email, password=secret, name=name)
     except ValidationError as exc:
         problem = exc.errors()[0]
-        err.print(f"error: {'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}")
+        _say(err, f"error: {'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}")
         raise typer.Exit(2) from exc
 
     async def create(settings: Settings) -> str:
@@ -127,12 +127,12 @@ def user_create(
                 )
                 return str(user.id)
         except Problem as problem:
-            err.print(f"error: {problem.detail}")
+            _say(err, f"error: {problem.detail}")
             raise typer.Exit(1) from problem
         finally:
             await runtime.close()
 
-    console.print(f"created {role} {checked.email} ({_run(create)})")
+    _say(console, f"created {role} {checked.email} ({_run(create)})")
 
 
 @wod_app.command("check")
@@ -142,12 +142,18 @@ def wod_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, 
 
     result = compile_file(file)
     for diagnostic in result.diagnostics:
-        console.print(diagnostic.format(result.source_lines), markup=False, highlight=False)
+        _say(console, diagnostic.format(result.source_lines))
     if not result.ok:
         errors = sum(1 for d in result.diagnostics if d.severity.value == "error")
-        err.print(f"{file}: {errors} error(s)")
+        _say(err, f"{file}: {errors} error(s)")
         raise typer.Exit(1)
-    console.print(f"{file}: ok ({len(result.documents)} document(s))")
+    _say(console, f"{file}: ok ({len(result.documents)} document(s))")
+
+
+def _say(to: Console, text: str) -> None:
+    """Print as written: no markup in file names or messages, and one line stays one line at any
+    terminal width, so editors and CI can read ``file:line:col: error CODE: message``."""
+    to.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @wod_app.command("import")
@@ -177,7 +183,7 @@ def wod_import(
         created, skipped, failed = _run(lambda s: _import_files(s, files, owner, progress))
     console.print(f"{created} imported, {skipped} already there, {len(failed)} refused")
     for name, reason in failed:
-        err.print(f"  {name}: {reason}")
+        _say(err, f"  {name}: {reason}")
     if failed:
         raise typer.Exit(1)
 

@@ -54,7 +54,12 @@ async def token(
 @router.post("/auth/refresh", response_model=TokenOut)
 async def refresh(body: RefreshIn, session: SessionDep, runtime: RuntimeDep) -> TokenOut:
     """Trade a refresh token for a new pair; the old refresh token stops working."""
-    tokens = await service.refresh(session, runtime, body.refresh_token)
+    try:
+        tokens = await service.refresh(session, runtime, body.refresh_token)
+    except service.RefreshTokenReplayed:
+        # The request is refused, yet the revocation must outlive the rollback that follows a refusal.
+        await session.commit()
+        raise
     return TokenOut(
         access_token=tokens.access_token, expires_in=tokens.expires_in, refresh_token=tokens.refresh_token
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from atelier.accounts.models import LinkStatus, Role
 
@@ -19,7 +19,8 @@ class Strict(BaseModel):
 class RegisterIn(Strict):
     email: EmailStr
     password: str = Field(min_length=8, max_length=256)
-    name: str = Field(min_length=1, max_length=120)
+    # Stripped before the length check, so a name of only spaces is refused rather than stored empty.
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     role: Literal["athlete", "coach"] = "athlete"
 
 

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import anyio.to_thread
 import jwt
@@ -24,6 +24,13 @@ class PasswordHashing:
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, type=Type.ID
         )
+        self._decoy: str | None = None
+
+    async def decoy_hash(self) -> str:
+        """A hash of nothing anyone knows, made once, to verify against when no account matches."""
+        if self._decoy is None:
+            self._decoy = await self.hash(secrets.token_urlsafe(16))
+        return self._decoy
 
     async def hash(self, password: str) -> str:
         # argon2 is deliberately slow: keep it off the event loop.
@@ -74,7 +81,7 @@ def read_access_token(settings: Settings, token: str) -> AccessClaims:
         raise InvalidToken("not an access token")
     try:
         return AccessClaims(
-            uuid.UUID(payload["sub"]), uuid.UUID(payload["sid"]), datetime.fromtimestamp(payload["exp"])
+            uuid.UUID(payload["sub"]), uuid.UUID(payload["sid"]), datetime.fromtimestamp(payload["exp"], UTC)
         )
     except (KeyError, ValueError) as exc:
         raise InvalidToken("the access token is not valid") from exc

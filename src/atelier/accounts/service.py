@@ -34,6 +34,13 @@ class Tokens:
     refresh_token: str
 
 
+class RefreshTokenReplayed(Problem):
+    """An already-rotated refresh token came back: its login is revoked, and that must be kept."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "the refresh token is not valid or has expired")
+
+
 class TooManyAttempts(Problem):
     def __init__(self, retry_after: int) -> None:
         super().__init__(429, "too many failed logins; try again later", retry_after=retry_after)
@@ -72,7 +79,9 @@ async def login(session: AsyncSession, runtime: Runtime, *, email: str, password
         if failures is not None and int(failures) >= allowed:
             raise TooManyAttempts(settings.login_window_seconds)
     user = await repository.user_by_email(session, email)
-    if user is None or not await runtime.passwords.verify(user.password_hash, password):
+    # An unknown e-mail still pays for one argon2 check, so timing does not tell who has an account.
+    known_hash = user.password_hash if user else await runtime.passwords.decoy_hash()
+    if not await runtime.passwords.verify(known_hash, password) or user is None:
         for key in keys:
             await runtime.cache.incr(key, settings.login_window_seconds)
         raise Problem(401, "wrong e-mail or password")
@@ -109,7 +118,7 @@ async def refresh(session: AsyncSession, runtime: Runtime, refresh_token: str) -
     if auth.refresh_hash != digest(secret):
         auth.revoked_at = utcnow()  # a stolen, already-rotated token was replayed
         await session.flush()
-        raise invalid
+        raise RefreshTokenReplayed
     new_secret = new_refresh_secret()
     auth.refresh_hash = digest(new_secret)
     auth.expires_at = utcnow() + timedelta(days=runtime.settings.refresh_token_days)
