@@ -99,6 +99,8 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     else:
         runtime.cache = MemoryCache()
     yield runtime
+    if isinstance(runtime.cache, RedisCache):
+        await runtime.cache.clear()
     await runtime.close()
 
 

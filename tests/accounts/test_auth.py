@@ -303,3 +303,14 @@ async def test_logout_ends_only_the_login_it_was_called_from(client: httpx.Async
 
 async def test_logout_needs_a_token(client: httpx.AsyncClient) -> None:
     assert (await client.post("/api/v1/auth/logout")).status_code == 401
+
+
+async def test_a_nul_character_in_any_field_is_refused_before_the_database(client: httpx.AsyncClient) -> None:
+    body = {"email": "nul@example.com", "password": "s3cret-pass", "name": "Nu\x00l"}
+    refused = await client.post("/api/v1/auth/register", json=body)
+    assert refused.status_code == 422
+    assert "NUL" in refused.json()["detail"]
+    login = await client.post("/api/v1/auth/token", data={"username": "nul@example.com\x00", "password": "x"})
+    assert login.status_code == 422
+    ok = await client.post("/api/v1/auth/register", json=body | {"name": "Nul"})
+    assert ok.status_code == 201

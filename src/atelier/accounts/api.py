@@ -21,6 +21,7 @@ from atelier.accounts.schemas import (
     TokenOut,
     UserOut,
 )
+from atelier.kit.problems import Problem
 from atelier.kit.runtime import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -44,6 +45,8 @@ async def token(
     password: Annotated[str, Form(max_length=256)],
 ) -> TokenOut:
     """OAuth2 password flow: the e-mail as ``username``."""
+    if "\x00" in username or "\x00" in password:
+        raise Problem(422, "username and password cannot contain a NUL character")
     client = request.client.host if request.client else "unknown"
     tokens = await service.login(session, runtime, email=username, password=password, client=client)
     return TokenOut(

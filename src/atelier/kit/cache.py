@@ -85,6 +85,11 @@ class RedisCache:
             count, _ = await pipe.execute()
         return int(count)
 
+    async def clear(self) -> None:
+        """Delete every key under this cache's prefix (tests, and a namespace being retired)."""
+        async for key in self._redis.scan_iter(match=self._prefix + "*", count=500):
+            await self._redis.delete(key)
+
     async def close(self) -> None:
         await self._redis.aclose()
 

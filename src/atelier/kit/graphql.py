@@ -7,12 +7,15 @@ from typing import Annotated, Any
 
 import strawberry
 from fastapi import Depends
+from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import MaskErrors
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.tools import merge_types
 
 from atelier.accounts.auth import authenticate, bearer
 from atelier.accounts.models import User
+from atelier.kit.problems import Problem
 from atelier.kit.runtime import Runtime, RuntimeDep, SessionDep
 
 
@@ -37,7 +40,12 @@ async def get_context(
     return Context(session=session, runtime=runtime, token=token)
 
 
+def _unexpected(error: GraphQLError) -> bool:
+    """Problems the caller caused keep their message; anything else is masked (no SQL leaks out)."""
+    return not isinstance(error.original_error, Problem)
+
+
 def build_router(*queries: type[Any]) -> GraphQLRouter[Context, None]:
     query = merge_types("Query", tuple(queries))
-    schema = strawberry.Schema(query=query)
+    schema = strawberry.Schema(query=query, extensions=[lambda: MaskErrors(should_mask_error=_unexpected)])
     return GraphQLRouter(schema, context_getter=get_context)

@@ -20,6 +20,7 @@ from atelier.wods.schemas import (
     BoardOut,
     CheckIn,
     CheckOut,
+    DiagnosticOut,
     MovementOut,
     TimelineOut,
     WodEdit,
@@ -32,10 +33,13 @@ from atelier.wods.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["wods"])
 
+# Seconds and offsets are compared with INTEGER columns: a larger number is a 422, not a crash.
+INT_MAX = 2**31 - 1
+
 
 def _out(wod: Wod, warnings: list[dict[str, Any]] | None = None) -> WodOut:
     out = WodOut.model_validate(wod)
-    out.warnings = [w for w in (warnings or [])]  # type: ignore[misc]
+    out.warnings = [DiagnosticOut.model_validate(w) for w in warnings or []]
     return out
 
 
@@ -53,6 +57,22 @@ def movement_ids(names: list[str]) -> list[str]:
             )
         ids.append(entry.id)
     return list(dict.fromkeys(ids))
+
+
+def checked_query(query: repository.WodQuery) -> repository.WodQuery:
+    """Refuse what no WOD can match in a way the caller should hear about (REST and GraphQL alike)."""
+    if _reversed(query.duration_min, query.duration_max):
+        raise Problem(422, "duration_min is greater than duration_max")
+    if _reversed(query.difficulty_min, query.difficulty_max):
+        raise Problem(422, "difficulty_min is greater than difficulty_max")
+    words = [query.text or "", *query.categories, *query.modalities, *query.formats, *(query.equipment or ())]
+    if any("\x00" in word for word in words):  # PostgreSQL text cannot even hold one to compare
+        raise Problem(422, "search terms cannot contain a NUL character")
+    return query
+
+
+def _reversed(low: int | None, high: int | None) -> bool:
+    return low is not None and high is not None and low > high
 
 
 @router.post("/wods/check", response_model=CheckOut)
@@ -89,36 +109,34 @@ async def search(
     category: Annotated[list[str], Query()] = [],  # noqa: B006
     modality: Annotated[list[str], Query()] = [],  # noqa: B006
     format: Annotated[list[str], Query(description="for_time, amrap, emom, …")] = [],  # noqa: B006
-    duration_min: Annotated[int | None, Query(ge=0, description="seconds")] = None,
-    duration_max: Annotated[int | None, Query(ge=0, description="seconds")] = None,
+    duration_min: Annotated[int | None, Query(ge=0, le=INT_MAX, description="seconds")] = None,
+    duration_max: Annotated[int | None, Query(ge=0, le=INT_MAX, description="seconds")] = None,
     difficulty_min: Annotated[int | None, Query(ge=0, le=100)] = None,
     difficulty_max: Annotated[int | None, Query(ge=0, le=100)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     owner: Literal["any", "mine", "public"] = "any",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
 ) -> WodPage:
     """Search public WODs and your own by movements, kit, category, format, duration, difficulty, title."""
-    query = repository.WodQuery(
-        movements=movement_ids(movement),
-        match=match,
-        equipment=normalize_equipment(equipment) if equipment is not None else None,
-        categories=[c.strip().lower() for c in category],
-        modalities=[m.strip().lower() for m in modality],
-        formats=[f.strip().lower() for f in format],
-        duration_min=duration_min,
-        duration_max=duration_max,
-        difficulty_min=difficulty_min,
-        difficulty_max=difficulty_max,
-        text=q.strip() if q and q.strip() else None,
-        owner=owner,
-        limit=limit,
-        offset=offset,
+    query = checked_query(
+        repository.WodQuery(
+            movements=movement_ids(movement),
+            match=match,
+            equipment=normalize_equipment(equipment) if equipment is not None else None,
+            categories=[c.strip().lower() for c in category],
+            modalities=[m.strip().lower() for m in modality],
+            formats=[f.strip().lower() for f in format],
+            duration_min=duration_min,
+            duration_max=duration_max,
+            difficulty_min=difficulty_min,
+            difficulty_max=difficulty_max,
+            text=q.strip() if q and q.strip() else None,
+            owner=owner,
+            limit=limit,
+            offset=offset,
+        )
     )
-    if duration_min is not None and duration_max is not None and duration_min > duration_max:
-        raise Problem(422, "duration_min is greater than duration_max")
-    if difficulty_min is not None and difficulty_max is not None and difficulty_min > difficulty_max:
-        raise Problem(422, "difficulty_min is greater than difficulty_max")
     items, total = await repository.search(session, user.id, query)
     return WodPage(
         items=[WodSummary.model_validate(w) for w in items], total=total, limit=limit, offset=offset

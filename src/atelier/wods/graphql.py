@@ -76,7 +76,7 @@ class WodQueries:
         limit: int = 20,
         offset: int = 0,
     ) -> WodSearchResult:
-        from atelier.wods.api import movement_ids
+        from atelier.wods.api import checked_query, movement_ids
 
         user = await info.context.user()
         if match not in ("all", "any"):
@@ -98,7 +98,7 @@ class WodQueries:
             limit=limit,
             offset=offset,
         )
-        items, total = await repository.search(info.context.session, user.id, query)
+        items, total = await repository.search(info.context.session, user.id, checked_query(query))
         return WodSearchResult(items=[WodType.of(w) for w in items], total=total)
 
     @strawberry.field(description="One WOD you can see, or null.")

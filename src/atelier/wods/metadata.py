@@ -26,6 +26,9 @@ from atelier.wods.catalog import MovementEntry, movement_catalog
 
 POSITION_KEYS = frozenset({"source", "estimate"})
 AUTHOR_SPELLING_KEYS = frozenset({"unit", "written"})
+# The INTEGER columns hold 2³¹−1; WODCraft only warns about a 99999999-minute AMRAP or a team of a
+# billion, so what it estimates or reads beyond that is indexed at this ceiling.
+INDEX_CEILING = 2**31 - 1
 
 
 @dataclass
@@ -87,9 +90,10 @@ def estimated_seconds(document: dict[str, Any]) -> int:
     low, high = estimate.get("min_s"), estimate.get("max_s")
     if low is None or high is None:
         return 0
-    middle = (float(low) + float(high)) / 2
+    # Clamp before converting: an absurd estimate can be an integer too large for a float.
+    middle = (float(min(low, INDEX_CEILING)) + float(min(high, INDEX_CEILING))) / 2
     cap = estimate.get("capped_s")
-    return round(min(middle, float(cap)) if cap else middle)
+    return round(min(middle, float(min(cap, INDEX_CEILING))) if cap else middle)
 
 
 def _men(amount: Any) -> float:
@@ -173,7 +177,7 @@ def describe(document: dict[str, Any]) -> WodMetadata:
     duration = estimated_seconds(document)
     relative = max((_relative_load(item, catalog.get(item["movement"])) for item in items), default=0.0)
     volume = sum(_volume(w.get("blocks", []), 1) for w in workouts_of(document))
-    team = (document.get("team") or {}).get("size") or 1
+    team = min((document.get("team") or {}).get("size") or 1, INDEX_CEILING)
     return WodMetadata(
         title=(document.get("title") or _auto_title(document, [e.name for e in entries])).strip(),
         format=_format(document),

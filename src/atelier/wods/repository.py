@@ -6,7 +6,20 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,7 +107,10 @@ def search_statement(actor_id: uuid.UUID | None, query: WodQuery, *, postgres: b
         conditions.append(Wod.difficulty <= query.difficulty_max)
     if query.text:
         pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(Wod.title.ilike(pattern, escape="\\"))
+        if postgres:
+            conditions.append(Wod.title.ilike(pattern, escape="\\"))
+        else:
+            conditions.append(func.casefold(Wod.title).like(pattern.casefold(), escape="\\"))
     return select(Wod).where(and_(true(), *conditions))
 
 
@@ -127,10 +143,13 @@ async def versions_of(session: AsyncSession, wod: Wod) -> list[WodVersion]:
 
 async def readable_by_hash(session: AsyncSession, actor_id: uuid.UUID | None, source_hash: str) -> Wod | None:
     """A WOD the actor can see whose current version is this workout; their own first."""
+    # CASE rather than ``(owner_id = me) DESC``: PostgreSQL sorts NULL first in a descending
+    # order, which would put an ownerless library WOD before the actor's own copy.
+    mine_first = case((Wod.owner_id == actor_id, 0), else_=1) if actor_id else Wod.created_at
     rows = await session.scalars(
         select(Wod)
         .where(Wod.source_hash == source_hash, readable(actor_id))
-        .order_by((Wod.owner_id == actor_id).desc() if actor_id else Wod.created_at, Wod.created_at)
+        .order_by(mine_first, Wod.created_at)
         .limit(1)
     )
     return rows.first()

@@ -18,6 +18,7 @@ from atelier.wods import repository
 from atelier.wods.compiler import Compilation, compile_cached, source_key
 from atelier.wods.metadata import WodMetadata, describe, workout_hash
 from atelier.wods.models import Visibility, Wod, WodVersion
+from atelier.wods.schemas import DiagnosticOut
 
 
 class DoesNotCompile(Problem):
@@ -28,7 +29,8 @@ class DoesNotCompile(Problem):
             422,
             f"the workout does not compile: line {first['line']}, column {first['col']}: {first['message']}",
             title="Invalid WODCraft source",
-            diagnostics=compilation.diagnostics,
+            # Every entry with every field (a null suggestion included), like warnings on a save.
+            diagnostics=[DiagnosticOut.model_validate(d).model_dump() for d in compilation.diagnostics],
         )
 
 

@@ -37,5 +37,12 @@ def board(document: dict[str, Any], profile: Profile, language: str) -> tuple[st
 def segments(document: dict[str, Any]) -> tuple[float | None, list[dict[str, Any]]]:
     """The timeline and the cap a timer shows: the workout's own, or its single block's."""
     caps = timer_caps(document)
-    cap = timer_cap(document) or (caps[0] if len(caps) == 1 else None)
+    cap = timer_cap(document) or (caps[0] if len(caps) == 1 else None) or _single_block_cap(document)
     return cap, timeline(document)
+
+
+def _single_block_cap(document: dict[str, Any]) -> float | None:
+    """WODCraft moves ``cap:`` over a single block onto that block (``For time, cap 10:00``)."""
+    blocks = document.get("blocks") or []
+    cap = blocks[0].get("cap_s") if len(blocks) == 1 else None
+    return float(cap) if cap else None
