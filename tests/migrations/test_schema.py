@@ -138,3 +138,29 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
     flags = asyncio.run(scenario())
     for table in ("athlete_profiles", "auth_sessions", "coach_links", "wods", "wod_versions"):
         assert flags[table] == (True, True), table
+
+
+@pytest.mark.skipif(os.environ.get("ATELIER_TEST_DATABASE") != "postgresql", reason="PostgreSQL only")
+def test_searching_by_movement_uses_the_gin_index_under_row_level_security(tmp_path: Path) -> None:
+    """Without LEAKPROOF array operators, RLS would force a sequential scan on every search."""
+
+    async def scenario() -> str:
+        url, name = await _fresh_url(tmp_path)
+        try:
+            await migrate(url)
+            engine = create_engine(url, role="atelier_app")
+            async with engine.begin() as connection:
+                await connection.execute(text("SET LOCAL enable_seqscan = off"))
+                await connection.execute(
+                    text("SELECT set_config('app.user_id', :u, true)"), {"u": str(uuid.uuid4())}
+                )
+                plan = await connection.execute(
+                    text("EXPLAIN SELECT id FROM wods WHERE movements @> ARRAY['thruster', 'pull_up']")
+                )
+                lines = "\n".join(row[0] for row in plan)
+            await engine.dispose()
+            return lines
+        finally:
+            await _drop(name)
+
+    assert "ix_wods_movements_gin" in asyncio.run(scenario())
