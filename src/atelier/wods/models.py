@@ -47,10 +47,7 @@ class Wod(Base):
     """A stored workout; its searchable columns describe the current version."""
 
     __tablename__ = "wods"
-    __table_args__ = (
-        Index("ix_wods_visibility_owner", "visibility", "owner_id"),
-        Index("ix_wods_duration_difficulty", "duration_seconds", "difficulty"),
-    )
+    __table_args__ = (Index("ix_wods_duration_difficulty", "duration_seconds", "difficulty"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -140,7 +140,6 @@ def upgrade() -> None:
     op.create_index("ix_wods_format", "wods", ["format"])
     op.create_index("ix_wods_duration_seconds", "wods", ["duration_seconds"])
     op.create_index("ix_wods_difficulty", "wods", ["difficulty"])
-    op.create_index("ix_wods_visibility_owner", "wods", ["visibility", "owner_id"])
     op.create_index("ix_wods_duration_difficulty", "wods", ["duration_seconds", "difficulty"])
     op.create_table(
         "wod_versions",
