@@ -76,7 +76,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from atelier.app import create_app
 from atelier.config import Settings
-from atelier.db import create_engine
+from atelier.db import create_engine, execute_outside_transaction
 from atelier.kit.cache import Cache, MemoryCache, RedisCache
 from atelier.kit.clock import utcnow
 from atelier.kit.runtime import Runtime
@@ -476,13 +476,7 @@ def answers(url: str, default_port: int) -> bool:
 
 
 async def _admin(statement: str) -> None:
-    engine = create_engine(PG_ADMIN)
-    try:
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
+    await execute_outside_transaction(PG_ADMIN, statement)
 
 
 def bench_settings(url: str) -> Settings:

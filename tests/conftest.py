@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from atelier.app import create_app
 from atelier.config import Settings
-from atelier.db import Base, create_engine
+from atelier.db import Base, create_engine, execute_outside_transaction
 from atelier.kit.cache import MemoryCache, RedisCache
 from atelier.kit.runtime import Runtime
 from atelier.migrations.run import upgrade_database
@@ -38,11 +38,7 @@ def anyio_backend() -> str:
 
 
 async def _admin(statement: str) -> None:
-    engine = create_engine(ADMIN_URL)
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(statement))
-    await engine.dispose()
+    await execute_outside_transaction(ADMIN_URL, statement)
 
 
 def _settings(url: str) -> Settings:

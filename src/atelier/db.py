@@ -73,6 +73,17 @@ def _casefold(value: str | None) -> str | None:
     return value.casefold() if isinstance(value, str) else value
 
 
+async def execute_outside_transaction(url: str, statement: str) -> None:
+    """Run one statement in autocommit mode (CREATE/DROP DATABASE cannot run in a transaction)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 

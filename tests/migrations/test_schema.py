@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from atelier.db import Base, create_engine
+from atelier.db import Base, create_engine, execute_outside_transaction
 from atelier.migrations.run import migrate
 from atelier.models import load_all
 from tests.conftest import ADMIN_URL, BACKEND
@@ -44,11 +44,7 @@ def _differences(connection: Connection) -> list[Any]:
 async def _fresh_url(tmp_path: Path) -> tuple[str, str | None]:
     if BACKEND == "postgresql":
         name = f"atelier_mig_{uuid.uuid4().hex[:10]}"
-        engine = create_engine(ADMIN_URL)
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        await engine.dispose()
+        await execute_outside_transaction(ADMIN_URL, f'CREATE DATABASE "{name}"')
         return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", name
     return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}", None
 
@@ -56,11 +52,7 @@ async def _fresh_url(tmp_path: Path) -> tuple[str, str | None]:
 async def _drop(name: str | None) -> None:
     if name is None:
         return
-    engine = create_engine(ADMIN_URL)
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await engine.dispose()
+    await execute_outside_transaction(ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _tables(url: str) -> set[str]:
