@@ -164,7 +164,7 @@ def wod_import(
 ) -> None:
     """Import WODs as public ones (or an owner's), idempotently, with a progress bar."""
     if library == (path is not None):
-        err.print("error: give either a path or --library")
+        _say(err, "error: give either a path or --library")
         raise typer.Exit(2)
     if library:
         with _progress() as progress:
@@ -173,11 +173,11 @@ def wod_import(
         return
     assert path is not None
     if not path.exists():
-        err.print(f"error: {path} does not exist")
+        _say(err, f"error: {path} does not exist")
         raise typer.Exit(2)
     files = sorted(path.rglob("*.wod")) if path.is_dir() else [path]
     if not files:
-        err.print(f"error: no .wod files in {path}")
+        _say(err, f"error: no .wod files in {path}")
         raise typer.Exit(2)
     with _progress() as progress:
         created, skipped, failed = _run(lambda s: _import_files(s, files, owner, progress))

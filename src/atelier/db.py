@@ -32,7 +32,17 @@ def is_postgres(url: str) -> bool:
 def create_engine(url: str, *, role: str | None = None, echo: bool = False) -> AsyncEngine:
     """An engine for ``url``; on PostgreSQL every connection switches to ``role`` so RLS applies."""
     if is_postgres(url):
-        engine = create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
+        # that ignores the values (an array filter matching 25 % of rows or 0.1 % gets the same
+        # plan). Searches vary too much for that; planning each run costs well under a millisecond.
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+        )
         if role:
             _switch_role_on_connect(engine, role)
         return engine

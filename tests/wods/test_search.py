@@ -352,3 +352,29 @@ async def test_thrusters_and_pull_ups_under_15_minutes_with_a_barbell_and_a_bar_
         assert wod["estimated_duration_seconds"] <= 900
         assert wod["library_path"] is not None
     assert page["total"] == len(page["items"])
+
+
+async def test_past_the_count_cap_the_total_is_a_lower_bound(
+    client: httpx.AsyncClient, ana: Account, shelf: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atelier.wods import repository
+
+    monkeypatch.setattr(repository, "COUNT_CAP", 5)
+    broad = await client.get("/api/v1/wods", params={"limit": 3}, headers=ana.headers)
+    narrow = await client.get("/api/v1/wods", params={"movement": "pull_up"}, headers=ana.headers)
+
+    assert broad.status_code == 200
+    assert (broad.json()["total"], broad.json()["total_capped"]) == (5, True)
+    assert [w["title"] for w in broad.json()["items"]] == ["Burpee hundred", "Cindy", "Core"]
+    assert (narrow.json()["total"], narrow.json()["total_capped"]) == (2, False)
+
+
+async def test_a_search_page_carries_no_source_and_no_compiled_document(
+    client: httpx.AsyncClient, ana: Account, shelf: Any
+) -> None:
+    page = await client.get("/api/v1/wods", params={"movement": "thruster"}, headers=ana.headers)
+
+    assert page.status_code == 200
+    (item,) = page.json()["items"]
+    assert item["title"] == "Fran"
+    assert "source" not in item and "compiled" not in item

@@ -137,9 +137,13 @@ async def search(
             offset=offset,
         )
     )
-    items, total = await repository.search(session, user.id, query)
+    found = await repository.search(session, user.id, query)
     return WodPage(
-        items=[WodSummary.model_validate(w) for w in items], total=total, limit=limit, offset=offset
+        items=[WodSummary.model_validate(w) for w in found.items],
+        total=found.total,
+        total_capped=found.total_capped,
+        limit=limit,
+        offset=offset,
     )
 
 

@@ -54,6 +54,7 @@ class WodType:
 class WodSearchResult:
     items: list[WodType]
     total: int
+    total_capped: bool
 
 
 @strawberry.type
@@ -98,8 +99,10 @@ class WodQueries:
             limit=limit,
             offset=offset,
         )
-        items, total = await repository.search(info.context.session, user.id, checked_query(query))
-        return WodSearchResult(items=[WodType.of(w) for w in items], total=total)
+        found = await repository.search(info.context.session, user.id, checked_query(query), with_source=True)
+        return WodSearchResult(
+            items=[WodType.of(w) for w in found.items], total=found.total, total_capped=found.total_capped
+        )
 
     @strawberry.field(description="One WOD you can see, or null.")
     async def wod(self, info: Info[Context, Any], id: strawberry.ID) -> WodType | None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from atelier.wods.models import Movement, Visibility, Wod, WodVersion
 
@@ -117,14 +118,38 @@ def search_statement(actor_id: uuid.UUID | None, query: WodQuery, *, postgres: b
     return select(Wod).where(and_(true(), *conditions))
 
 
-async def search(session: AsyncSession, actor_id: uuid.UUID | None, query: WodQuery) -> tuple[list[Wod], int]:
+COUNT_CAP = 1000
+"""Search totals are exact up to this many matches; beyond it the page says "1000+"."""
+
+
+@dataclass
+class SearchPage:
+    items: list[Wod]
+    total: int
+    total_capped: bool
+
+
+async def search(
+    session: AsyncSession, actor_id: uuid.UUID | None, query: WodQuery, *, with_source: bool = False
+) -> SearchPage:
+    """One page of matches in title order, and how many match (exact up to ``COUNT_CAP``).
+
+    Counting every match of a broad query over 100k WODs costs more than the page itself
+    (bench/wod_search.py), and nobody pages to the 1001st result: past the cap the total is
+    reported as a lower bound. The page loads summary columns only, never the compiled document.
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
     statement = search_statement(actor_id, query, postgres=postgres)
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    bounded = statement.with_only_columns(Wod.id).limit(COUNT_CAP + 1).subquery()
+    counted = int(await session.scalar(select(func.count()).select_from(bounded)) or 0)
+    deferred = [Wod.compiled] if with_source else [Wod.compiled, Wod.source]
     page = await session.scalars(
-        statement.order_by(Wod.title, Wod.id).limit(query.limit).offset(query.offset)
+        statement.options(*(defer(column, raiseload=True) for column in deferred))
+        .order_by(Wod.title, Wod.id)
+        .limit(query.limit)
+        .offset(query.offset)
     )
-    return list(page.all()), int(total or 0)
+    return SearchPage(list(page.all()), min(counted, COUNT_CAP), counted > COUNT_CAP)
 
 
 async def get_readable(session: AsyncSession, actor_id: uuid.UUID | None, wod_id: uuid.UUID) -> Wod | None:

@@ -78,7 +78,8 @@ class WodOut(WodSummary):
 
 class WodPage(BaseModel):
     items: list[WodSummary]
-    total: int
+    total: int = Field(description="matches, exact up to 1000")
+    total_capped: bool = Field(description="true when more than 1000 match: read `total` as 1000+")
     limit: int
     offset: int
 

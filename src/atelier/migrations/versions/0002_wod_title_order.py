@@ -1,0 +1,23 @@
+"""Index WODs in search order (title, id), so a page of a broad search stops after its rows.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_wods_title_id", "wods", ["title", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_wods_title_id", table_name="wods")
