@@ -15,6 +15,7 @@ from atelier.kit.graphql import build_router
 from atelier.kit.limits import BodySizeLimit
 from atelier.kit.problems import install_problem_handlers
 from atelier.kit.runtime import Runtime
+from atelier.planning.api import router as planning_router
 from atelier.wods.api import router as wods_router
 from atelier.wods.graphql import WodQueries
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_problem_handlers(app)
     app.include_router(accounts_router)
     app.include_router(wods_router)
+    app.include_router(planning_router)
     app.include_router(build_router(WodQueries), prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)

@@ -76,7 +76,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
+        # another writer committed in between; busy_timeout cannot help it. Writers therefore take
+        # the write lock up front and queue behind each other, while readers never wait.
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "atelier_writes"
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Start ``session``'s transaction as a writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: no-op).
+
+    Call before the first statement of a unit of work that will write.
+    """
+    if not session.in_transaction():
+        await session.connection(execution_options={WRITE_OPTION: True})
 
 
 def _casefold(value: str | None) -> str | None:
@@ -115,6 +131,7 @@ async def unit_of_work(
     """A session that commits once at the end, or rolls back on error (CLI commands and tasks)."""
     async with factory() as session:
         try:
+            await begin_writing(session)
             await set_rls_context(session, user_id=user_id, system=system)
             yield session
             await session.commit()

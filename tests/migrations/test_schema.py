@@ -128,7 +128,20 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
             await _drop(name)
 
     flags = asyncio.run(scenario())
-    for table in ("athlete_profiles", "auth_sessions", "coach_links", "wods", "wod_versions"):
+    for table in (
+        "athlete_profiles",
+        "auth_sessions",
+        "coach_links",
+        "wods",
+        "wod_versions",
+        "sessions",
+        "routines",
+        "routine_versions",
+        "routine_assignments",
+        "class_sessions",
+        "class_bookings",
+        "calendar_feeds",
+    ):
         assert flags[table] == (True, True), table
 
 

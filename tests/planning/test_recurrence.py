@@ -134,3 +134,27 @@ def test_weekly_dates_fall_on_the_chosen_weekdays_inside_the_window(
         if names[date.fromordinal(o).weekday()] in weekdays
     ]
     assert produced == expected
+
+
+@given(
+    freq=st.sampled_from(["daily", "weekly"]),
+    interval=st.integers(min_value=1, max_value=5),
+    weekdays=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), max_size=3),
+    start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)),
+    offset=st.integers(min_value=0, max_value=900),
+    span=st.integers(min_value=0, max_value=70),
+)
+def test_a_window_far_into_a_series_has_the_dates_of_walking_from_its_start(
+    freq: str, interval: int, weekdays: set[str], start: date, offset: int, span: int
+) -> None:
+    by_weekday = tuple(sorted(weekdays)) if freq == "weekly" else ()
+    schedule = validate(Rule(freq, interval=interval, by_weekday=by_weekday), start, time(6), "Europe/Paris")  # type: ignore[arg-type]
+    first = date.fromordinal(start.toordinal() + offset)
+    last = date.fromordinal(first.toordinal() + span)
+    walked = [
+        moment.date()
+        for moment in schedule._rrule().between(
+            datetime.combine(first, time.min), datetime.combine(last, time.max), inc=True
+        )
+    ]
+    assert schedule.dates(first, last) == walked

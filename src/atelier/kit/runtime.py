@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from atelier.accounts.security import PasswordHashing
 from atelier.config import Settings
-from atelier.db import create_engine, session_factory
+from atelier.db import begin_writing, create_engine, session_factory
 from atelier.kit.cache import Cache, create_cache
 
 
@@ -47,10 +47,19 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """The request's one session: committed once when the endpoint returns, rolled back on error."""
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(runtime: RuntimeDep, request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one session: committed once when the endpoint returns, rolled back on error.
+
+    Requests that may write start as writers (see ``begin_writing``), so on SQLite concurrent
+    bookings or starts queue for the lock instead of failing half-way.
+    """
     async with runtime.sessions() as session:
         try:
+            if request.method not in READ_ONLY_METHODS:
+                await begin_writing(session)
             yield session
             await session.commit()
         except BaseException:

@@ -65,11 +65,11 @@ class Schedule:
     zone: str
     exceptions: frozenset[date] = field(default_factory=frozenset)
 
-    def _rrule(self) -> rrule:
+    def _rrule(self, start: date | None = None) -> rrule:
         rule = self.rule
         return rrule(
             FREQUENCIES[rule.freq],
-            dtstart=datetime.combine(self.start, self.at),
+            dtstart=datetime.combine(start or self.start, self.at),
             interval=rule.interval,
             byweekday=[WEEKDAYS[d] for d in rule.by_weekday] or None,
             bymonthday=list(rule.by_month_day) or None,
@@ -83,10 +83,23 @@ class Schedule:
         """Every date the schedule produces from ``first`` to ``last`` inclusive, exceptions removed."""
         if last < first:
             return []
-        window = self._rrule().between(
+        window = self._rrule(self._fast_forward(first)).between(
             datetime.combine(first, time.min), datetime.combine(last, time.max), inc=True
         )
         return [moment.date() for moment in window if moment.date() not in self.exceptions]
+
+    def _fast_forward(self, first: date) -> date:
+        """A later start producing the same dates from ``first`` on, so a window two years into a
+        daily or weekly series does not walk every date before it (the calendar's hot path).
+
+        Only for rules without COUNT (which counts from the real start), and by whole periods,
+        so the weekday, the week alignment and the interval phase are unchanged."""
+        rule = self.rule
+        if rule.count is not None or rule.freq not in ("daily", "weekly"):
+            return self.start
+        period = rule.interval * (7 if rule.freq == "weekly" else 1)
+        skipped = ((first - self.start).days // period) - 1
+        return self.start + timedelta(days=skipped * period) if skipped > 0 else self.start
 
     def produces(self, day: date) -> bool:
         """True when ``day`` is one of the schedule's dates and not an exception."""

@@ -1,0 +1,166 @@
+"""Planning endpoints: sessions, series and their dates, the calendar."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+
+from atelier.accounts.auth import CurrentUser
+from atelier.kit.runtime import RuntimeDep, SessionDep
+from atelier.planning import calendar as calendars
+from atelier.planning import service
+from atelier.planning.models import Session, SessionKind
+from atelier.planning.schemas import (
+    CalendarEntryOut,
+    CalendarOut,
+    EditOut,
+    SessionEdit,
+    SessionIn,
+    SessionOut,
+    SessionPage,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["planning"])
+
+ActionPath = Literal["start", "complete", "skip", "cancel"]
+ScopeQuery = Annotated[
+    Literal["this", "following", "all"],
+    Query(description="for a series: this date only, this date and the following ones, or all"),
+]
+DateQuery = Annotated[date | None, Query(alias="date", description="the series date the scope starts at")]
+
+
+def session_out(row: Session) -> SessionOut:
+    out = SessionOut.model_validate(row)
+    out.exceptions = [date.fromisoformat(d) for d in row.exceptions]
+    if row.kind == SessionKind.series:
+        out.rrule = service.rule_of(row).to_rrule()
+    return out
+
+
+def _edit_out(result: service.EditResult) -> EditOut:
+    return EditOut(
+        scope=result.scope,
+        session=session_out(result.session) if result.session else None,
+        new_series=session_out(result.new_series) if result.new_series else None,
+        updated_occurrences=result.updated,
+        removed_occurrences=result.removed,
+        kept_occurrences=result.kept,
+    )
+
+
+@router.post("/sessions", response_model=SessionOut, status_code=status.HTTP_201_CREATED)
+async def create(body: SessionIn, session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> SessionOut:
+    """Plan a WOD (id and version) or inline WODCraft source for a date; with ``repeat``, a series."""
+    return session_out(await service.create(session, runtime, user, body))
+
+
+@router.get("/sessions", response_model=SessionPage)
+async def list_sessions(
+    session: SessionDep,
+    user: CurrentUser,
+    athlete_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> SessionPage:
+    """Series and one-off sessions (one card per series, not every date)."""
+    rows, total = await service.list_plans(session, user, athlete_id, limit=limit, offset=offset)
+    return SessionPage(items=[session_out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut)
+async def read(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> SessionOut:
+    return session_out(await service.readable(session, user, session_id))
+
+
+@router.get("/sessions/{session_id}/occurrences", response_model=list[SessionOut])
+async def occurrences(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[SessionOut]:
+    """The dates of a series that exist (started, finished, skipped, edited or moved), by date."""
+    return [session_out(r) for r in await service.history(session, user, session_id)]
+
+
+@router.patch("/sessions/{session_id}", response_model=EditOut)
+async def edit(
+    session_id: uuid.UUID,
+    body: SessionEdit,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: CurrentUser,
+    scope: ScopeQuery = "all",
+    day: DateQuery = None,
+) -> EditOut:
+    """Edit a session; for a series choose the scope. ``date`` in the body of a one-date edit moves it."""
+    return _edit_out(await service.edit(session, runtime, user, session_id, body, scope=scope, day=day))
+
+
+@router.delete("/sessions/{session_id}", response_model=EditOut)
+async def remove(
+    session_id: uuid.UUID,
+    session: SessionDep,
+    user: CurrentUser,
+    scope: ScopeQuery = "all",
+    day: DateQuery = None,
+) -> EditOut:
+    """Delete a session, a series (history stays), one date of it, or it from a date on."""
+    return _edit_out(await service.remove(session, user, session_id, scope=scope, day=day))
+
+
+@router.post("/sessions/{session_id}/occurrences/{day}/{action}", response_model=SessionOut)
+async def act_on_date(
+    session_id: uuid.UUID,
+    day: date,
+    action: ActionPath,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: CurrentUser,
+) -> SessionOut:
+    """Start (creating or reusing that date's occurrence), complete, skip or cancel one date."""
+    return session_out(await service.act_on_date(session, runtime, user, session_id, day, action))
+
+
+@router.post("/sessions/{session_id}/{action}", response_model=SessionOut)
+async def act(
+    session_id: uuid.UUID, action: ActionPath, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> SessionOut:
+    """Move a one-off session or an occurrence along its status flow (409 on an illegal move)."""
+    return session_out(await service.act(session, runtime, user, session_id, action))
+
+
+@router.get("/calendar", response_model=CalendarOut, response_model_by_alias=True)
+async def calendar(
+    session: SessionDep,
+    user: CurrentUser,
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date, Query(alias="to")],
+    athlete_id: uuid.UUID | None = None,
+) -> CalendarOut:
+    """Every planned date from ``from`` to ``to`` inclusive: sessions, series dates, classes."""
+    entries = await calendars.calendar(session, user, athlete_id, first, last)
+    return CalendarOut(
+        from_=first,
+        to=last,
+        entries=[
+            CalendarEntryOut(
+                date=e.date,
+                time=e.time,
+                timezone=e.timezone,
+                starts_at=e.starts_at,
+                kind=e.kind,
+                title=e.title,
+                status=e.status,
+                exists=e.exists,
+                session_id=e.session_id,
+                series_id=e.series_id,
+                occurrence_date=e.occurrence_date,
+                moved=e.moved,
+                athlete_id=e.athlete_id,
+                routine_id=e.routine_id,
+                class_id=e.class_id,
+                booking=e.booking,
+            )
+            for e in entries
+        ],
+    )
