@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from atelier.planning.schemas import CalendarOut
 from tests.conftest import Account
 
 SQUATS = "# Back squat 5x5\nBack squat 5x5 @ 75%\n"
@@ -41,6 +42,7 @@ async def calendar(
         headers=account.headers,
     )
     assert response.status_code == 200, response.text
+    CalendarOut.model_validate(response.json())  # the body keeps the documented shape
     entries: list[dict[str, Any]] = response.json()["entries"]
     return entries
 

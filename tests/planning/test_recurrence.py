@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atelier.planning.recurrence import InvalidRule, Rule, local_instant, validate
+from atelier.planning.recurrence import InvalidRule, Rule, Schedule, local_instant, validate
 
 
 def test_back_squat_every_monday_and_thursday_until_the_end_of_march() -> None:
@@ -158,3 +158,38 @@ def test_a_window_far_into_a_series_has_the_dates_of_walking_from_its_start(
         )
     ]
     assert schedule.dates(first, last) == walked
+
+
+@given(
+    freq=st.sampled_from(["daily", "weekly"]),
+    interval=st.integers(min_value=1, max_value=6),
+    weekdays=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), max_size=4),
+    start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)),
+    until_after=st.one_of(st.none(), st.integers(min_value=0, max_value=500)),
+    offset=st.integers(min_value=-30, max_value=700),
+    span=st.integers(min_value=0, max_value=120),
+)
+def test_computed_dates_equal_the_rrule_ones(
+    freq: str,
+    interval: int,
+    weekdays: set[str],
+    start: date,
+    until_after: int | None,
+    offset: int,
+    span: int,
+) -> None:
+    until = date.fromordinal(start.toordinal() + until_after) if until_after is not None else None
+    by_weekday = tuple(sorted(weekdays)) if freq == "weekly" else ()
+    schedule = Schedule(
+        Rule(freq, interval=interval, by_weekday=by_weekday, until=until), start, time(18), "UTC"
+    )  # type: ignore[arg-type]
+    first = date.fromordinal(start.toordinal() + offset)
+    last = date.fromordinal(first.toordinal() + span)
+    computed = schedule._counted(first, last)
+    walked = [
+        moment.date()
+        for moment in schedule._rrule().between(
+            datetime.combine(first, time.min), datetime.combine(last, time.max), inc=True
+        )
+    ]
+    assert computed == walked

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import User
@@ -19,7 +20,7 @@ from atelier.kit.problems import Problem
 from atelier.planning import repository
 from atelier.planning.models import Session, SessionKind
 from atelier.planning.recurrence import local_instant
-from atelier.planning.service import athlete_for, schedule_of
+from atelier.planning.service import athlete_for, schedule_from
 
 MAX_RANGE = dt.timedelta(days=3 * 366)
 
@@ -41,10 +42,11 @@ class Entry:
     routine_id: uuid.UUID | None = None
     class_id: uuid.UUID | None = None
     booking: str | None = None
+    starts_at: dt.datetime | None = field(init=False, default=None)  # the UTC instant, when timed
 
-    @property
-    def starts_at(self) -> dt.datetime | None:
-        return local_instant(self.date, self.time, self.timezone) if self.time is not None else None
+    def __post_init__(self) -> None:
+        if self.time is not None:
+            self.starts_at = local_instant(self.date, self.time, self.timezone)
 
     @property
     def order(self) -> tuple[dt.date, dt.time, str]:
@@ -58,7 +60,25 @@ def checked_range(first: dt.date, last: dt.date) -> None:
         raise Problem(422, "a calendar range spans at most three years")
 
 
-def _existing(row: Session) -> Entry:
+# Only what an entry shows: never the snapshot or the source (the calendar's hot path).
+COLUMNS = (
+    Session.id,
+    Session.kind,
+    Session.title,
+    Session.status,
+    Session.session_date,
+    Session.session_time,
+    Session.timezone,
+    Session.parent_id,
+    Session.occurrence_date,
+    Session.athlete_id,
+    Session.routine_id,
+    Session.rule,
+    Session.exceptions,
+)
+
+
+def _existing(row: Row[Any]) -> Entry:
     return Entry(
         date=row.session_date,
         time=row.session_time,
@@ -81,8 +101,8 @@ async def session_entries(
 ) -> list[Entry]:
     """The athlete's sessions from ``first`` to ``last`` (no classes), unsorted."""
     rows = (
-        await session.scalars(
-            select(Session).where(
+        await session.execute(
+            select(*COLUMNS).where(
                 Session.athlete_id == athlete_id,
                 repository.visible_to(actor_id),
                 or_(
@@ -112,7 +132,10 @@ async def session_entries(
         ).all()
     }
     for parent in series:
-        for day in schedule_of(parent).dates(first, last):
+        schedule = schedule_from(
+            parent.rule, parent.session_date, parent.session_time, parent.timezone, parent.exceptions
+        )
+        for day in schedule.dates(first, last):
             if (parent.id, day) in overridden:
                 continue
             entries.append(

@@ -83,10 +83,46 @@ class Schedule:
         """Every date the schedule produces from ``first`` to ``last`` inclusive, exceptions removed."""
         if last < first:
             return []
+        counted = self._counted(first, last)
+        if counted is not None:
+            return [day for day in counted if day not in self.exceptions]
         window = self._rrule(self._fast_forward(first)).between(
             datetime.combine(first, time.min), datetime.combine(last, time.max), inc=True
         )
         return [moment.date() for moment in window if moment.date() not in self.exceptions]
+
+    def _counted(self, first: date, last: date) -> list[date] | None:
+        """Daily and weekly rules without COUNT, computed by arithmetic on the window's days.
+
+        dateutil walks a rule from its start and builds its iterator per call; the calendar asks
+        fifty series for a month on every request, so the common shapes are answered directly
+        (same dates as the rrule, property-tested); anything else returns None and uses it."""
+        rule = self.rule
+        if rule.count is not None or rule.by_month_day or rule.by_set_position is not None:
+            return None
+        if rule.freq == "daily" and not rule.by_weekday:
+            days = None
+        elif rule.freq == "weekly":
+            days = {list(WEEKDAYS).index(d) for d in rule.by_weekday} or {self.start.weekday()}
+        else:
+            return None
+        low = max(first, self.start)
+        high = min(last, rule.until) if rule.until is not None else last
+        produced: list[date] = []
+        if days is None:
+            offset = (low - self.start).days
+            day = low + timedelta(days=-offset % rule.interval)
+            while day <= high:
+                produced.append(day)
+                day += timedelta(days=rule.interval)
+            return produced
+        monday = self.start - timedelta(days=self.start.weekday())  # weeks start on Monday (WKST=MO)
+        day = low
+        while day <= high:
+            if day.weekday() in days and ((day - monday).days // 7) % rule.interval == 0:
+                produced.append(day)
+            day += timedelta(days=1)
+        return produced
 
     def _fast_forward(self, first: date) -> date:
         """A later start producing the same dates from ``first`` on, so a window two years into a

@@ -138,6 +138,6 @@ class CalendarEntryOut(BaseModel):
 
 
 class CalendarOut(BaseModel):
-    from_: dt.date = Field(serialization_alias="from")
+    from_: dt.date = Field(alias="from")
     to: dt.date
     entries: list[CalendarEntryOut]

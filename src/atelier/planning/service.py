@@ -57,7 +57,10 @@ class IllegalMove(Conflict):
 
 def rule_of(row: Session) -> Rule:
     assert row.rule is not None
-    data = dict(row.rule)
+    return rule_from_json(row.rule)
+
+
+def rule_from_json(data: dict[str, Any]) -> Rule:
     until = data.get("until")
     return Rule(
         freq=data["freq"],
@@ -84,12 +87,19 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
 
 def schedule_of(row: Session) -> Schedule:
     """The series' dates: its rule from its first date, at its time in its zone, minus exceptions."""
+    assert row.rule is not None
+    return schedule_from(row.rule, row.session_date, row.session_time, row.timezone, row.exceptions)
+
+
+def schedule_from(
+    rule: dict[str, Any], start: date, at: time | None, timezone: str, exceptions: list[str]
+) -> Schedule:
     return Schedule(
-        rule_of(row),
-        row.session_date,
-        row.session_time or time(0),
-        row.timezone,
-        frozenset(date.fromisoformat(d) for d in row.exceptions),
+        rule_from_json(rule),
+        start,
+        at or time(0),
+        timezone,
+        frozenset(date.fromisoformat(d) for d in exceptions),
     )
 
 

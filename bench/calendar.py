@@ -1,0 +1,380 @@
+"""The calendar at scale: p50/p95 of GET /api/v1/calendar for a month and a year, next to raw SQL.
+
+    .venv/bin/python -m bench.calendar [--backend sqlite|postgresql|both] [--requests R] [--series 50]
+
+1. For each backend: a fresh database at the newest schema, the real app in-process (httpx +
+   ASGITransport), an athlete registered and logged in through the API (``bench.wod_search``'s
+   ``open_backend``).
+2. The athlete's history, bulk-inserted as the database owner: ``--series`` active series (weekly on
+   one to three days, every few days, monthly, second Tuesday…) that started two years ago and never
+   end, every past date of each one a finished occurrence with its snapshot (~10k rows for 50
+   series), a few skipped dates and exceptions, and 20 one-off sessions a month from two years ago
+   to a year ahead. ``VACUUM ANALYZE`` on PostgreSQL.
+3. Times, interleaved request by request: the API for this month and for the next 365 days; the
+   same three reads as raw SQL (the baseline: what the endpoint costs beyond the database); and the
+   rule expansion alone, walking every series from its first date (the previous approach) versus
+   skipping whole periods (``Schedule._fast_forward``).
+
+Prints one table per backend and PASS/FAIL for the target (PostgreSQL, API p95 < 15 ms for a
+month). Nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import insert, text
+
+from atelier.kit.clock import utcnow
+from atelier.planning.models import Session, SessionKind, Status
+from atelier.planning.recurrence import Rule, Schedule
+from bench.wod_search import Backend, open_backend
+
+TARGET_MS = 15.0
+ZONE = "Europe/Paris"
+SOURCES = {
+    "Back squat 5x5": "# Back squat 5x5\nBack squat 5x5 @ 75%\n",
+    "Engine": "# Engine\nEMOM 10\n  Odd: 12/10 cal Row\n  Even: 10 Burpee\n",
+    "Cindy": "# Cindy\nAMRAP 20\n  5 Pull-up\n  10 Push-up\n  15 Air squat\n",
+}
+RULES = (
+    Rule("weekly", by_weekday=("MO", "TH")),
+    Rule("weekly", by_weekday=("TU",)),
+    Rule("weekly", by_weekday=("MO", "WE", "FR")),
+    Rule("daily", interval=3),
+    Rule("weekly", interval=2, by_weekday=("SA",)),
+    Rule("monthly", by_month_day=(15,)),
+    Rule("monthly", by_weekday=("TU",), by_set_position=2),
+)
+
+
+def _rule_json(rule: Rule) -> dict[str, Any]:
+    return {
+        "freq": rule.freq,
+        "interval": rule.interval,
+        "by_weekday": list(rule.by_weekday),
+        "by_month_day": list(rule.by_month_day),
+        "by_set_position": rule.by_set_position,
+        "until": None,
+        "count": None,
+    }
+
+
+def history_rows(user_id: uuid.UUID, series_count: int, today: date, seed: int = 7) -> list[dict[str, Any]]:
+    """Series, their finished past dates, and one-off sessions, as ``sessions`` rows."""
+    chooser = random.Random(seed)
+    now = utcnow()
+    start = today - timedelta(days=730)
+    rows: list[dict[str, Any]] = []
+
+    def row(**values: Any) -> dict[str, Any]:
+        title = values.pop("title", chooser.choice(list(SOURCES)))
+        base = {
+            "id": uuid.uuid4(),
+            "athlete_id": user_id,
+            "created_by": user_id,
+            "parent_id": None,
+            "occurrence_date": None,
+            "title": title,
+            "wod_id": None,
+            "wod_version": None,
+            "source": SOURCES[title],
+            "notes": None,
+            "session_time": clock(chooser.choice([6, 7, 12, 18, 19])),
+            "timezone": ZONE,
+            "rule": None,
+            "exceptions": [],
+            "ends_on": None,
+            "status": Status.scheduled,
+            "snapshot": None,
+            "snapshot_at": None,
+            "started_at": None,
+            "ended_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return base | values
+
+    for index in range(series_count):
+        rule = RULES[index % len(RULES)]
+        first = start + timedelta(days=chooser.randrange(0, 14))
+        schedule = Schedule(rule, first, clock(18), ZONE)
+        past = schedule.dates(first, today - timedelta(days=1))
+        skipped = set(chooser.sample(past, k=min(3, len(past))))
+        exceptions = sorted(
+            d.isoformat() for d in chooser.sample(past, k=min(2, len(past))) if d not in skipped
+        )
+        series = row(
+            kind=SessionKind.series,
+            session_date=first,
+            rule=_rule_json(rule),
+            exceptions=exceptions,
+            session_time=clock(18),
+        )
+        rows.append(series)
+        for day in past:
+            if day.isoformat() in exceptions:
+                continue
+            done = day not in skipped
+            rows.append(
+                row(
+                    kind=SessionKind.occurrence,
+                    parent_id=series["id"],
+                    occurrence_date=day,
+                    session_date=day,
+                    title=series["title"],
+                    session_time=series["session_time"],
+                    status=Status.completed if done else Status.skipped,
+                    snapshot={"name": series["title"], "sections": [], "format": 1},
+                    snapshot_at=now,
+                    started_at=now if done else None,
+                    ended_at=now if done else None,
+                )
+            )
+    month = date(start.year, start.month, 1)
+    while month <= today + timedelta(days=365):
+        for _ in range(20):
+            day = month + timedelta(days=chooser.randrange(0, 28))
+            rows.append(
+                row(
+                    kind=SessionKind.one_off,
+                    session_date=day,
+                    status=Status.completed if day < today else Status.scheduled,
+                    snapshot={"name": "one-off", "sections": [], "format": 1},
+                    snapshot_at=now,
+                )
+            )
+        month = date(month.year + (month.month // 12), month.month % 12 + 1, 1)
+    return rows
+
+
+async def populate(backend: Backend, rows: list[dict[str, Any]], console: Console) -> float:
+    started = time.perf_counter()
+    series = [r for r in rows if r["kind"] == SessionKind.series]
+    others = [r for r in rows if r["kind"] != SessionKind.series]
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task(f"{backend.name}: inserting sessions", total=len(rows))
+        async with backend.owner.begin() as connection:
+            for chunk in (series, *[others[i : i + 2000] for i in range(0, len(others), 2000)]):
+                if chunk:
+                    await connection.execute(insert(Session), chunk)
+                    progress.advance(task, len(chunk))
+    if backend.postgres:
+        async with backend.owner.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE sessions"))
+    return time.perf_counter() - started
+
+
+Call = Callable[[], Awaitable[int]]
+
+
+@dataclass
+class Path:
+    name: str
+    call: Call
+    samples: list[float] = field(default_factory=list)
+    sizes: set[int] = field(default_factory=set)
+    baseline: bool = False
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.samples)
+        position = (len(ordered) - 1) * q
+        low = int(position)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def api_call(backend: Backend, first: date, last: date) -> Call:
+    params = {"from": first.isoformat(), "to": last.isoformat()}
+
+    async def call() -> int:
+        response = await backend.client.get("/api/v1/calendar", params=params, headers=backend.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET /api/v1/calendar answered {response.status_code}: {response.text}")
+        return len(response.json()["entries"])
+
+    return call
+
+
+RAW_DATED = text(
+    "SELECT id, kind, title, status, session_date, session_time, timezone, parent_id, occurrence_date "
+    "FROM sessions WHERE athlete_id = :uid AND ((kind != 'series' AND session_date BETWEEN :first AND :last) "
+    "OR (kind = 'series' AND session_date <= :last AND (ends_on IS NULL OR ends_on >= :first)))"
+)
+RAW_OVERRIDDEN = text(
+    "SELECT parent_id, occurrence_date FROM sessions WHERE parent_id IN "
+    "(SELECT id FROM sessions WHERE athlete_id = :uid AND kind = 'series') "
+    "AND occurrence_date BETWEEN :first AND :last"
+)
+
+
+def raw_call(backend: Backend, first: date, last: date) -> Call:
+    """The calendar's reads as hand-written SQL, as the owner (no RLS, no ORM, no expansion)."""
+    params = {
+        "uid": backend.user_id if backend.postgres else backend.user_id.hex,
+        "first": first,
+        "last": last,
+    }
+
+    async def call() -> int:
+        async with backend.owner.connect() as connection:
+            dated = (await connection.execute(RAW_DATED, params)).all()
+            (await connection.execute(RAW_OVERRIDDEN, params)).all()
+            await connection.commit()
+        return len(dated)
+
+    return call
+
+
+def expansion_call(schedules: list[Schedule], first: date, last: date, *, walk: bool) -> Call:
+    """The rule expansion alone: every series over the window, walked from its start or not."""
+
+    async def call() -> int:
+        produced = 0
+        for schedule in schedules:
+            if walk:
+                window = schedule._rrule().between(
+                    datetime.combine(first, clock.min), datetime.combine(last, clock.max), inc=True
+                )
+                produced += len(window)
+            else:
+                produced += len(schedule.dates(first, last))
+        return produced
+
+    return call
+
+
+async def measure(paths: list[Path], requests: int, warmup: int) -> None:
+    for _ in range(warmup):
+        for path in paths:
+            await path.call()
+    gc.collect()
+    for _ in range(requests):
+        for path in paths:
+            started = time.perf_counter()
+            size = await path.call()
+            path.samples.append((time.perf_counter() - started) * 1000)
+            path.sizes.add(size)
+
+
+def schedules_of(rows: list[dict[str, Any]]) -> list[Schedule]:
+    found = []
+    for row in rows:
+        if row["kind"] != SessionKind.series:
+            continue
+        rule = row["rule"]
+        found.append(
+            Schedule(
+                Rule(
+                    rule["freq"],
+                    interval=rule["interval"],
+                    by_weekday=tuple(rule["by_weekday"]),
+                    by_month_day=tuple(rule["by_month_day"]),
+                    by_set_position=rule["by_set_position"],
+                ),
+                row["session_date"],
+                row["session_time"],
+                ZONE,
+                frozenset(date.fromisoformat(d) for d in row["exceptions"]),
+            )
+        )
+    return found
+
+
+async def run_backend(name: str, args: argparse.Namespace, console: Console) -> tuple[Table, float | None]:
+    backend = await open_backend(name)
+    try:
+        today = utcnow().date()
+        rows = history_rows(backend.user_id, args.series, today)
+        seconds = await populate(backend, rows, console)
+        console.print(f"{name}: {len(rows):,} session rows inserted in {seconds:.1f} s")
+        month = (date(today.year, today.month, 1), date(today.year, today.month, 1) + timedelta(days=30))
+        year = (today, today + timedelta(days=364))
+        schedules = schedules_of(rows)
+        windows = {"month": month, "year": year}
+        tables: dict[str, list[Path]] = {}
+        for label, (first, last) in windows.items():
+            tables[label] = [
+                Path("API", api_call(backend, first, last)),
+                Path("raw SQL, same reads (baseline)", raw_call(backend, first, last), baseline=True),
+                Path("expansion: fast-forward", expansion_call(schedules, first, last, walk=False)),
+                Path(
+                    "expansion: walk from start (before)", expansion_call(schedules, first, last, walk=True)
+                ),
+            ]
+            await measure(tables[label], args.requests, warmup=10)
+        table = Table(
+            title=f"calendar — {name} — {args.series} series, {len(rows):,} rows, {args.requests} requests"
+        )
+        for column in ("window", "path", "p50 ms", "p95 ms", "mean ms", "entries/rows", "× baseline p50"):
+            table.add_column(column, justify="left" if column in ("window", "path") else "right")
+        month_api_p95: float | None = None
+        for label, paths in tables.items():
+            baseline = next(p for p in paths if p.baseline).quantile(0.5)
+            for path in paths:
+                p50, p95 = path.quantile(0.5), path.quantile(0.95)
+                if label == "month" and path.name == "API":
+                    month_api_p95 = p95
+                table.add_row(
+                    label,
+                    path.name,
+                    f"{p50:.2f}",
+                    f"{p95:.2f}",
+                    f"{statistics.fmean(path.samples):.2f}",
+                    ", ".join(str(s) for s in sorted(path.sizes)),
+                    f"{p50 / baseline:.1f}×",
+                )
+        return table, month_api_p95
+    finally:
+        await backend.close(keep=False)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    console = Console()
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    verdict = None
+    for name in backends:
+        table, month_p95 = await run_backend(name, args, console)
+        console.print(table)
+        if name == "postgresql" and month_p95 is not None:
+            verdict = month_p95 < TARGET_MS
+            console.print(
+                f"{'PASS' if verdict else 'FAIL'}: PostgreSQL API p95 for a month {month_p95:.2f} ms "
+                f"(target < {TARGET_MS:.0f} ms)"
+            )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--series", type=int, default=50)
+    return asyncio.run(main_async(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
