@@ -182,7 +182,8 @@ POLICIES = {
     ),
     "routine_assignments": (
         f"athlete_id = {ME} OR coach_id = {ME} OR {SYSTEM}",
-        f"{SYSTEM} OR (coach_id = {ME} AND {_coaches('routine_assignments.athlete_id')})",
+        f"{SYSTEM} OR (coach_id = {ME} AND atelier_routine_coach(routine_id) = {ME} "
+        f"AND {_coaches('routine_assignments.athlete_id')})",
     ),
     "routines": (
         f"coach_id = {ME} OR {SYSTEM} OR EXISTS (SELECT 1 FROM routine_assignments a "
@@ -209,7 +210,18 @@ POLICIES = {
 }
 
 
+# Who owns a routine, for the assignments policy. A subquery on routines there would recurse
+# (routines' own policy reads assignments), so the lookup is a function that runs as its owner
+# with the system context on, and returns one id, nothing else.
+ROUTINE_COACH = """
+CREATE FUNCTION atelier_routine_coach(routine uuid) RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET app.system = 'on' SET search_path = public, pg_temp
+AS 'SELECT coach_id FROM routines WHERE id = routine'
+"""
+
+
 def _row_level_security() -> None:
+    op.execute(ROUTINE_COACH)
     # 0001 granted the application role every table created later (ALTER DEFAULT PRIVILEGES).
     for table, (using, check) in POLICIES.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -221,6 +233,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in POLICIES:
             op.execute(f"DROP POLICY IF EXISTS {table}_access ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS atelier_routine_coach(uuid)")
     for table in (
         "calendar_feeds",
         "class_bookings",
