@@ -162,5 +162,8 @@ async def calendar(
 ) -> list[Entry]:
     checked_range(first, last)
     whose = await athlete_for(session, actor, athlete_id)
+    from atelier.planning.classes import class_entries
+
     entries = await session_entries(session, actor.id, whose, first, last)
+    entries += await class_entries(session, actor.id, whose, first, last)
     return sorted(entries, key=lambda e: e.order)
