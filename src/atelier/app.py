@@ -17,6 +17,7 @@ from atelier.kit.problems import install_problem_handlers
 from atelier.kit.runtime import Runtime
 from atelier.planning.api import router as planning_router
 from atelier.planning.classes_api import router as classes_router
+from atelier.planning.feed_api import router as feed_router
 from atelier.planning.graphql import PlanningQueries
 from atelier.planning.routines_api import router as routines_router
 from atelier.wods.api import router as wods_router
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(planning_router)
     app.include_router(routines_router)
     app.include_router(classes_router)
+    app.include_router(feed_router)
     app.include_router(build_router(WodQueries, PlanningQueries), prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)

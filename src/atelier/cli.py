@@ -231,3 +231,43 @@ async def _import_files(
     finally:
         await runtime.close()
     return created, skipped, failed
+
+
+export_app = typer.Typer(help="Export data.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("ics")
+def export_ics(
+    user: Annotated[str, typer.Option("--user", help="e-mail of the account whose calendar to export")],
+    output: Annotated[str, typer.Option("--output", "-o", help="a file to write, or - for stdout")] = "-",
+) -> None:
+    """Write a user's calendar as iCalendar: the same bytes as their secret feed URL serves."""
+
+    async def export(settings: Settings) -> bytes | None:
+        from atelier.accounts import repository as accounts
+        from atelier.db import set_rls_context, unit_of_work
+        from atelier.kit.runtime import Runtime
+        from atelier.planning import ics
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            # Nobody is signed in: find the account with the system context, then read as its owner.
+            async with unit_of_work(runtime.sessions, system=True) as session:
+                owner = await accounts.user_by_email(session, user)
+                if owner is None:
+                    return None
+                await set_rls_context(session, user_id=owner.id)
+                return await ics.user_calendar(session, owner)
+        finally:
+            await runtime.close()
+
+    data = _run(export)
+    if data is None:
+        _say(err, f"error: no account with e-mail {user}")
+        raise typer.Exit(2)
+    if output == "-":
+        typer.echo(data, nl=False)
+        return
+    Path(output).write_bytes(data)
+    _say(err, f"wrote {len(data)} bytes to {output}")
