@@ -108,3 +108,29 @@ async def test_illegal_moves_answer_409_with_the_current_state(
     assert early_finish.status_code == 409 and early_finish.json()["current_status"] == "scheduled"
     assert skipped.status_code == 200 and skipped.json()["status"] == "skipped"
     assert restart.status_code == 409 and restart.json()["current_status"] == "skipped"
+
+
+async def test_history_lists_every_finished_date_on_its_own(
+    client: httpx.AsyncClient, ana: Account, bo: Account
+) -> None:
+    series = await squats_twice_a_week(client, ana)
+    sid = str(series["id"])
+    for day in (date(2027, 1, 4), date(2027, 1, 7), date(2027, 1, 11)):
+        await on_date(client, ana, sid, day, "start")
+    for day in (date(2027, 1, 4), date(2027, 1, 11)):
+        await on_date(client, ana, sid, day, "complete")
+    one_off = await plan(client, ana, date=date(2027, 1, 9), source=FRAN)
+    await client.post(f"/api/v1/sessions/{one_off['id']}/start", headers=ana.headers)
+    await client.post(f"/api/v1/sessions/{one_off['id']}/complete", headers=ana.headers)
+
+    history = (await client.get("/api/v1/history", headers=ana.headers)).json()
+    theirs = await client.get("/api/v1/history", params={"athlete_id": ana.id}, headers=bo.headers)
+
+    assert [(h["date"], h["title"]) for h in history["items"]] == [
+        ("2027-01-11", "Back squat 5x5"),
+        ("2027-01-09", "Fran"),
+        ("2027-01-04", "Back squat 5x5"),
+    ]
+    assert history["total"] == 3 and all(h["snapshot"] for h in history["items"])
+    assert theirs.status_code == 404
+    assert (await client.get("/api/v1/history", headers=bo.headers)).json()["total"] == 0

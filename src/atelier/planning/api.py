@@ -72,6 +72,19 @@ async def list_sessions(
     return SessionPage(items=[session_out(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
+@router.get("/history", response_model=SessionPage)
+async def history(
+    session: SessionDep,
+    user: CurrentUser,
+    athlete_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> SessionPage:
+    """Every finished session, newest first: each date of a series on its own, with its snapshot."""
+    rows, total = await service.finished(session, user, athlete_id, limit=limit, offset=offset)
+    return SessionPage(items=[session_out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
 @router.get("/sessions/{session_id}", response_model=SessionOut)
 async def read(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> SessionOut:
     return session_out(await service.readable(session, user, session_id))

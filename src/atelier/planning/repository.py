@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import CoachLink, LinkStatus
-from atelier.planning.models import Session, SessionKind
+from atelier.planning.models import Session, SessionKind, Status
 
 
 def visible_to(actor_id: uuid.UUID, athlete_column: Any = Session.athlete_id) -> ColumnElement[bool]:
@@ -81,3 +81,22 @@ async def insert_child_once(session: AsyncSession, values: dict[str, Any]) -> No
         .on_conflict_do_nothing(index_elements=[Session.parent_id, Session.occurrence_date])
     )
     await session.execute(statement)
+
+
+async def finished(
+    session: AsyncSession, actor_id: uuid.UUID, athlete_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[list[Session], int]:
+    """Completed one-off sessions and occurrences, newest first: every finished date on its own."""
+    statement = select(Session).where(
+        Session.athlete_id == athlete_id,
+        Session.kind != SessionKind.series,
+        Session.status == Status.completed,
+        visible_to(actor_id),
+    )
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    rows = await session.scalars(
+        statement.order_by(Session.session_date.desc(), Session.ended_at.desc(), Session.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows.all()), int(total or 0)

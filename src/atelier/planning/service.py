@@ -322,6 +322,13 @@ async def list_plans(
     return await repository.plans(session, actor.id, whose, limit=limit, offset=offset)
 
 
+async def finished(
+    session: AsyncSession, actor: User, athlete_id: uuid.UUID | None, *, limit: int, offset: int
+) -> tuple[list[Session], int]:
+    whose = await athlete_for(session, actor, athlete_id)
+    return await repository.finished(session, actor.id, whose, limit=limit, offset=offset)
+
+
 async def history(session: AsyncSession, actor: User, series_id: uuid.UUID) -> list[Session]:
     """Every child of a series (the finished dates with their own numbers, and the others)."""
     series = await series_for(session, actor, series_id)
