@@ -10,21 +10,30 @@
    the real app in-process (httpx + ASGITransport); a user registered and logged in through the API;
    the rows bulk-inserted as public WODs plus ~1 % private WODs of that user (with their versions),
    through an engine that does not switch role; ``VACUUM ANALYZE`` on PostgreSQL.
-3. Times two searches, interleaved request by request, on every path: the API; the exact SQL the
-   repository emits (``search_statement`` + the count, with the request's RLS context on
-   PostgreSQL; also as the owner, without RLS); a hand-written minimal SQL answering the same
-   question (same total, same page); and, labelled ``candidate``, the shapes proposed as fixes.
+3. Times two searches, interleaved request by request, on every path:
+   - ``API``: ``GET /api/v1/wods``, all of it (token, RLS context, search, serialization);
+   - ``repository.search``: the repository function itself, in a session of the app's engine with
+     the request's RLS context (on PostgreSQL also in a session of the owner's engine: no RLS). It
+     sends what the API sends (checked on the engine): a count bounded at ``COUNT_CAP`` + 1 rows and
+     a page of summary columns (``compiled``/``source`` deferred) ordered by (title, id);
+   - ``minimal SQL, count ≤ 1000``: hand-written SQL of that same shape, the floor for it;
+   - ``minimal SQL, exact count``: the baseline, hand-written with an exact ``count(*)`` (the
+     previous approach: its total is the exact one every other path is checked against);
+   - SQLite only, ``candidate: instr() pre-check``: the bounded shape with a byte search on the
+     JSON text before ``json_each``, a fix still proposed for src.
    Also the API floor: an authenticated endpoint doing next to nothing (``GET /me/profile``).
+   Totals: the exact paths must agree; every capped path must answer min(exact, 1000) and say
+   "capped" exactly when more than 1000 match.
 4. What-ifs (``--what-if-requests``, 0 to skip): changes proposed for src, applied to the benchmark
-   database only, one after the other (array operators LEAKPROOF on PostgreSQL unless the
-   migration did it; no ix_wods_visibility_owner; an index on (title, id); custom plans for
-   prepared statements on PostgreSQL), then the API, the repository SQL and the candidate shapes
-   are timed again.
+   database only, then the API, ``repository.search`` and the minimal SQL are timed again. One is
+   left: the array operators LEAKPROOF on PostgreSQL, skipped when the migration already did it
+   (it does); SQLite has none.
 5. Times ``compile_now`` against ``compile_cached`` hits for the 83 library WODs (memory, Redis).
 
 Prints one table per backend and a PASS/FAIL line for the target (PostgreSQL, API p95 < 20 ms for
-both searches), measured before any what-if. The plans (EXPLAIN of the statements the API sent)
-go to ``bench/results/wod_search_plans_<backend>.txt``. Nothing here asserts a timing.
+both searches), measured before any what-if. The plans (EXPLAIN of the statements the API sent, and
+of the minimal SQL) go to ``bench/results/wod_search_plans_<backend>.txt``. Nothing here asserts a
+timing.
 """
 
 from __future__ import annotations
@@ -49,34 +58,28 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import (
-    Select,
     Text,
     TextClause,
     Uuid,
     bindparam,
     event,
-    func,
     insert,
-    literal_column,
-    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import BindParameter
 
 from atelier.app import create_app
 from atelier.config import Settings
-from atelier.db import create_engine, execute_outside_transaction
+from atelier.db import create_engine, execute_outside_transaction, session_factory, set_rls_context
 from atelier.kit.cache import Cache, MemoryCache, RedisCache
 from atelier.kit.clock import utcnow
 from atelier.kit.runtime import Runtime
@@ -94,6 +97,7 @@ TARGET_P95_MS = 20.0
 INSERT_CHUNK = 5_000
 PRIVATE_EVERY = 100  # one WOD in a hundred is private, owned by the benchmark user
 PAGE = 20
+COUNT_CAP = repository.COUNT_CAP  # search totals are exact up to this, then "1000+"
 
 # ---------------------------------------------------------------------------------------------
 # Generation: WODCraft sources from the catalog
@@ -693,7 +697,7 @@ def searches(movements: tuple[str, str]) -> list[Search]:
             "a",
             f"(a) {movements[0]} + {movements[1]}, match=all",
             [("movement", movements[0]), ("movement", movements[1]), ("match", "all")],
-            repository.WodQuery(movements=sorted(movements), match="all"),
+            repository.WodQuery(movements=list(movements), match="all"),
         ),
         Search(
             "b",
@@ -764,25 +768,38 @@ def _where_candidate(search: Search, postgres: bool) -> tuple[str, list[Any]] | 
     return " AND ".join(checks) + " AND " + where, binds
 
 
-def _statements(where: str, binds: list[Any], columns: str) -> tuple[TextClause, TextClause]:
-    count = text(f"SELECT count(*) FROM wods WHERE {where}").bindparams(*binds)
-    page = text(
-        f"SELECT {columns} FROM wods WHERE {where} ORDER BY title, id LIMIT {PAGE} OFFSET 0"
-    ).bindparams(*binds)
-    return count, page
+def _statements(
+    where: str, binds: list[Any], columns: str, *, cap: int | None
+) -> tuple[TextClause, TextClause]:
+    """The count (exact, or of at most ``cap`` + 1 rows) and the page, in title order."""
+    if cap is None:
+        count = text(f"SELECT count(*) FROM wods WHERE {where}")
+    else:
+        count = text(f"SELECT count(*) FROM (SELECT id FROM wods WHERE {where} LIMIT {cap + 1}) AS bounded")
+    page = text(f"SELECT {columns} FROM wods WHERE {where} ORDER BY title, id LIMIT {PAGE} OFFSET 0")
+    return count.bindparams(*binds), page.bindparams(*binds)
 
 
-Call = Callable[[], Awaitable[tuple[float, int]]]
+@dataclass(frozen=True)
+class Answer:
+    total: int
+    capped: bool | None  # None: the path counts exactly
+
+    def __str__(self) -> str:
+        return f"{self.total}+" if self.capped else str(self.total)
+
+
+Call = Callable[[], Awaitable[tuple[float, Answer]]]
 
 
 @dataclass
 class TimedPath:
     name: str
     call: Call
+    exact: bool  # answers the exact total (a capped count answers min(exact, COUNT_CAP))
     samples: list[float] = field(default_factory=list)
-    totals: set[int] = field(default_factory=set)
+    answers: set[Answer] = field(default_factory=set)
     baseline: bool = False
-    exact: bool = True  # answers the exact total (a capped count does not)
 
     def quantile(self, q: float) -> float:
         ordered = sorted(self.samples)
@@ -791,136 +808,106 @@ class TimedPath:
         high = min(low + 1, len(ordered) - 1)
         return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
+    def totals(self) -> str:
+        return ", ".join(str(a) for a in sorted(self.answers, key=lambda a: (a.total, bool(a.capped))))
+
 
 def api_call(backend: Backend, search: Search) -> Call:
     params = httpx.QueryParams(tuple(search.params))
 
-    async def call() -> tuple[float, int]:
+    async def call() -> tuple[float, Answer]:
         started = time.perf_counter()
         response = await backend.client.get("/api/v1/wods", params=params, headers=backend.headers)
         elapsed = time.perf_counter() - started
         if response.status_code != 200:
             raise RuntimeError(f"GET /api/v1/wods answered {response.status_code}: {response.text}")
-        return elapsed, int(response.json()["total"])
+        body = response.json()
+        return elapsed, Answer(int(body["total"]), bool(body["total_capped"]))
 
     return call
 
 
 def repository_call(backend: Backend, search: Search, *, rls: bool) -> Call:
-    """The repository's two statements, built exactly as ``repository.search`` builds them."""
-    statement = repository.search_statement(backend.user_id, search.query, postgres=backend.postgres)
-    count = select(func.count()).select_from(statement.subquery())
-    page = statement.order_by(Wod.title, Wod.id).limit(search.query.limit).offset(search.query.offset)
-    engine = backend.runtime.engine if rls else backend.owner
-    context = {"user_id": str(backend.user_id), "system": "off"}
+    """``repository.search`` itself, in a session set up as the API's (RLS context, one commit).
 
-    async def call() -> tuple[float, int]:
+    ``rls``: a session of the app's engine (the app role on PostgreSQL, so the policies apply);
+    otherwise of the owner's engine, which the policies do not restrict."""
+    sessions = backend.runtime.sessions if rls else session_factory(backend.owner)
+
+    async def call() -> tuple[float, Answer]:
         started = time.perf_counter()
-        async with engine.connect() as connection:
-            if rls and backend.postgres:
-                await connection.execute(SET_CONTEXT, context)
-            total = (await connection.execute(count)).scalar_one()
-            (await connection.execute(page)).all()
-            await connection.commit()
-        return time.perf_counter() - started, int(total)
+        async with sessions() as session:
+            await set_rls_context(session, user_id=backend.user_id)
+            found = await repository.search(session, backend.user_id, search.query)
+            await session.commit()
+        return time.perf_counter() - started, Answer(found.total, found.total_capped)
 
     return call
 
 
-def text_call(backend: Backend, count: TextClause, page: TextClause) -> Call:
+def text_call(backend: Backend, count: TextClause, page: TextClause, *, cap: int | None) -> Call:
     params = {"uid": backend.user_id}
 
-    async def call() -> tuple[float, int]:
+    async def call() -> tuple[float, Answer]:
         started = time.perf_counter()
         async with backend.owner.connect() as connection:
-            total = (await connection.execute(count, params)).scalar_one()
+            counted = int((await connection.execute(count, params)).scalar_one())
             (await connection.execute(page, params)).all()
             await connection.commit()
-        return time.perf_counter() - started, int(total)
+        elapsed = time.perf_counter() - started
+        if cap is None:
+            return elapsed, Answer(counted, None)
+        return elapsed, Answer(min(counted, cap), counted > cap)
 
     return call
+
+
+def minimal_paths(backend: Backend, search: Search) -> list[TimedPath]:
+    """Hand-written SQL as the owner: the shape the repository now uses, and the exact baseline."""
+    where, binds = _where_minimal(search, backend.postgres)
+    bounded = _statements(where, binds, SUMMARY_COLUMNS, cap=COUNT_CAP)
+    exact = _statements(where, binds, SUMMARY_COLUMNS, cap=None)
+    return [
+        TimedPath(
+            f"minimal SQL, count ≤ {COUNT_CAP}", text_call(backend, *bounded, cap=COUNT_CAP), exact=False
+        ),
+        TimedPath(
+            "minimal SQL, exact count (previous approach)",
+            text_call(backend, *exact, cap=None),
+            exact=True,
+            baseline=True,
+        ),
+    ]
 
 
 def paths_for(backend: Backend, search: Search) -> list[TimedPath]:
     pg = backend.postgres
-    where, binds = _where_minimal(search, pg)
-    minimal = _statements(where, binds, SUMMARY_COLUMNS)
     paths = [
-        TimedPath("API", api_call(backend, search)),
+        TimedPath("API", api_call(backend, search), exact=False),
         TimedPath(
-            "repository SQL" + (" (app role, RLS)" if pg else ""), repository_call(backend, search, rls=True)
+            "repository.search" + (" (app role, RLS)" if pg else ""),
+            repository_call(backend, search, rls=True),
+            exact=False,
         ),
     ]
     if pg:
-        paths.append(TimedPath("repository SQL (owner, no RLS)", repository_call(backend, search, rls=False)))
-    paths.append(TimedPath("minimal SQL", text_call(backend, *minimal), baseline=True))
-    paths.append(TimedPath("candidate: summary columns", slim_call(backend, search)))
-    if pg:
         paths.append(
             TimedPath(
-                "candidate: summary columns, 'public' inline",
-                slim_call(backend, search, literal_public=True),
+                "repository.search (owner, no RLS)", repository_call(backend, search, rls=False), exact=False
             )
         )
+    paths += minimal_paths(backend, search)
     candidate = _where_candidate(search, pg)
     if candidate is not None:
-        statements = _statements(*candidate, SUMMARY_COLUMNS)
-        paths.append(TimedPath("candidate: instr() pre-check", text_call(backend, *statements)))
+        statements = _statements(*candidate, SUMMARY_COLUMNS, cap=COUNT_CAP)
+        paths.append(
+            TimedPath(
+                f"candidate: instr() pre-check, count ≤ {COUNT_CAP}",
+                text_call(backend, *statements, cap=COUNT_CAP),
+                exact=False,
+            )
+        )
     return paths
-
-
-def inline_public(statement: Select[Any]) -> Select[Any]:
-    """``visibility = 'public'`` written in the SQL instead of bound: a prepared statement's generic
-    plan then knows that nearly every row is public (bound, it guesses half and ANDs in a bitmap of
-    99 % of the table from ix_wods_visibility_owner)."""
-
-    def replace(element: Any, **_kw: Any) -> Any:
-        if isinstance(element, BindParameter) and element.value in (Visibility.public, "public"):
-            return literal_column("'public'")
-        return None
-
-    options: dict[str, Any] = {}
-    replaced = visitors.replacement_traverse(
-        cast(visitors.ExternallyTraversible, statement), options, replace
-    )
-    return cast(Select[Any], replaced)
-
-
-def slim_call(
-    backend: Backend, search: Search, *, count_cap: int | None = None, literal_public: bool = False
-) -> Call:
-    """Proposed repository shape: the same predicates and RLS context, paging only the columns a
-    summary shows (never ``source``/``compiled``); optionally ``'public'`` inline, and counting at
-    most ``count_cap`` + 1 rows."""
-    statement = repository.search_statement(backend.user_id, search.query, postgres=backend.postgres)
-    if literal_public:
-        statement = inline_public(statement)
-    if count_cap is None:
-        count = select(func.count()).select_from(statement.subquery())
-    else:
-        capped = statement.with_only_columns(Wod.id).limit(count_cap + 1)
-        count = select(func.count()).select_from(capped.subquery())
-    columns = [Wod.__table__.c[name.strip()] for name in SUMMARY_COLUMNS.split(",")]
-    page = (
-        statement.with_only_columns(*columns)
-        .order_by(Wod.title, Wod.id)
-        .limit(search.query.limit)
-        .offset(search.query.offset)
-    )
-    context = {"user_id": str(backend.user_id), "system": "off"}
-    engine = backend.runtime.engine
-
-    async def call() -> tuple[float, int]:
-        started = time.perf_counter()
-        async with engine.connect() as connection:
-            if backend.postgres:
-                await connection.execute(SET_CONTEXT, context)
-            total = (await connection.execute(count)).scalar_one()
-            (await connection.execute(page)).all()
-            await connection.commit()
-        return time.perf_counter() - started, int(total)
-
-    return call
 
 
 async def measure(paths: list[TimedPath], requests: int, warmup: int) -> list[TimedPath]:
@@ -931,24 +918,24 @@ async def measure(paths: list[TimedPath], requests: int, warmup: int) -> list[Ti
     gc.collect()
     for _ in range(requests):
         for path in paths:
-            elapsed, total = await path.call()
+            elapsed, answer = await path.call()
             path.samples.append(elapsed * 1000)
-            path.totals.add(total)
+            path.answers.add(answer)
     return paths
 
 
 async def api_floor(backend: Backend, requests: int, warmup: int) -> TimedPath:
     """An authenticated endpoint with one trivial query: what every request pays before searching."""
 
-    async def call() -> tuple[float, int]:
+    async def call() -> tuple[float, Answer]:
         started = time.perf_counter()
         response = await backend.client.get("/api/v1/me/profile", headers=backend.headers)
         elapsed = time.perf_counter() - started
         if response.status_code != 200:
             raise RuntimeError(f"GET /api/v1/me/profile answered {response.status_code}: {response.text}")
-        return elapsed, 0
+        return elapsed, Answer(0, None)
 
-    (path,) = await measure([TimedPath("API floor", call)], requests, warmup)
+    (path,) = await measure([TimedPath("API floor", call, exact=True)], requests, warmup)
     return path
 
 
@@ -962,13 +949,10 @@ class WhatIf:
 
 
 ARRAY_FUNCTIONS = ("arraycontains", "arraycontained", "arrayoverlap")
-# 'public' is 99 % of the rows: an index led by visibility only ever misleads the planner (SQLite
-# walks it for every public row; PostgreSQL's generic plans AND in a bitmap of the whole table).
-DROP_VISIBILITY_INDEX = WhatIf("drop ix_wods_visibility_owner", ("DROP INDEX ix_wods_visibility_owner",))
-TITLE_INDEX = WhatIf(
-    "+ index wods (title, id)", ("CREATE INDEX ix_bench_title_id ON wods (title, id)", "ANALYZE")
-)
-WHAT_IFS = {
+# Implemented in src since this bench first ran, so no longer what-ifs: summary columns only,
+# 'public' inline, the count bounded at COUNT_CAP, no ix_wods_visibility_owner, an index on
+# (title, id), plan_cache_mode = force_custom_plan.
+WHAT_IFS: dict[str, tuple[WhatIf, ...]] = {
     "postgresql": (
         WhatIf(
             "array operators LEAKPROOF",
@@ -979,36 +963,17 @@ WHAT_IFS = {
             + ", ".join(f"'{name}'" for name in ARRAY_FUNCTIONS)
             + ")",
         ),
-        DROP_VISIBILITY_INDEX,
-        TITLE_INDEX,
-        WhatIf(  # asyncpg prepares every statement: after 5 runs PostgreSQL may keep a generic plan
-            "+ plan_cache_mode = force_custom_plan",
-            ('ALTER DATABASE "{database}" SET plan_cache_mode = force_custom_plan',),
-        ),
     ),
-    "sqlite": (DROP_VISIBILITY_INDEX, TITLE_INDEX),
+    "sqlite": (),
 }
-COUNT_CAP = 1000
 
 
 def what_if_paths(backend: Backend, search: Search) -> list[TimedPath]:
-    inline = backend.postgres
-    label = "candidate: summary columns" + (", 'public' inline" if inline else "")
-    paths = [
-        TimedPath("API", api_call(backend, search)),
-        TimedPath("repository SQL", repository_call(backend, search, rls=True)),
-        TimedPath(label, slim_call(backend, search, literal_public=inline)),
-        TimedPath(
-            f"{label}, count ≤ {COUNT_CAP}",
-            slim_call(backend, search, count_cap=COUNT_CAP, literal_public=inline),
-            exact=False,
-        ),
+    return [
+        TimedPath("API", api_call(backend, search), exact=False),
+        TimedPath("repository.search", repository_call(backend, search, rls=True), exact=False),
+        *minimal_paths(backend, search),
     ]
-    candidate = _where_candidate(search, backend.postgres)
-    if candidate is not None:
-        statements = _statements(*candidate, SUMMARY_COLUMNS)
-        paths.append(TimedPath("candidate: instr() pre-check", text_call(backend, *statements)))
-    return paths
 
 
 async def apply_what_if(backend: Backend, what_if: WhatIf) -> bool:
@@ -1025,8 +990,12 @@ async def apply_what_if(backend: Backend, what_if: WhatIf) -> bool:
     return True
 
 
+def _searching(captured: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    return [(statement, repr(parameters)) for statement, parameters in captured if "FROM wods" in statement]
+
+
 async def same_sql_check(backend: Backend, search: Search) -> tuple[bool, list[tuple[str, Any]]]:
-    """Does the API send the very statements the 'repository SQL' path times? (captured on the engine)"""
+    """Does the API send the very statements (and parameters) the 'repository.search' path sends?"""
     backend.captured = []
     await api_call(backend, search)()
     from_api = backend.captured
@@ -1035,8 +1004,8 @@ async def same_sql_check(backend: Backend, search: Search) -> tuple[bool, list[t
     from_bench = backend.captured
     backend.captured = None
     searched = [(s, p) for s, p in from_api if "FROM wods" in s]
-    timed = {s for s, _ in from_bench if "FROM wods" in s}
-    return bool(timed) and timed <= {s for s, _ in searched}, searched
+    same = bool(searched) and _searching(from_api) == _searching(from_bench)
+    return same, searched
 
 
 async def explain(backend: Backend, search: Search, statements: list[tuple[str, Any]]) -> str:
@@ -1052,8 +1021,10 @@ async def explain(backend: Backend, search: Search, statements: list[tuple[str, 
             out += ["  " + " | ".join(str(v) for v in row) for row in result.all()]
         await connection.rollback()
     where, binds = _where_minimal(search, backend.postgres)
+    exact_count, page = _statements(where, binds, SUMMARY_COLUMNS, cap=None)
+    bounded_count, _ = _statements(where, binds, SUMMARY_COLUMNS, cap=COUNT_CAP)
     async with backend.owner.connect() as connection:
-        for clause in _statements(where, binds, SUMMARY_COLUMNS):
+        for clause in (bounded_count, exact_count, page):
             prefixed = text(prefix + clause.text).bindparams(*binds)
             result = await connection.execute(prefixed, {"uid": backend.user_id})
             out += ["-- minimal SQL (owner):", clause.text]
@@ -1143,9 +1114,9 @@ async def bench_backend(
     console.print(
         f"{args.requests} timed requests per path after {args.warmup} warm-up, interleaved. "
         + (
-            "The repository SQL timed is what the API sent (captured on the engine)."
+            "repository.search sent the very statements and parameters the API sent (captured on the engine)."
             if all_same
-            else "[yellow]The API sent other SQL than the repository SQL timed here."
+            else "[yellow]The API sent other SQL than repository.search sends here."
         )
     )
     console.print(
@@ -1153,67 +1124,100 @@ async def bench_backend(
         f"p50 {floor.quantile(0.5):.2f} ms, p95 {floor.quantile(0.95):.2f} ms"
     )
     before = {search.key: paths[0] for search, paths in measured}
-    if args.what_if_requests:
-        table = Table(
-            title=f"{backend.name}: what if (changes applied to the benchmark database only; "
-            f"{args.what_if_requests} requests per path)"
-        )
-        for column in ("change", "query", "path", "total"):
-            table.add_column(column)
-        for column in ("p50 ms", "p95 ms", "× API p95 before"):
-            table.add_column(column, justify="right")
-        for what_if in WHAT_IFS[backend.name]:
-            try:
-                if not await apply_what_if(backend, what_if):
-                    console.print(f"what if {what_if.label!r}: the migrated database already has it")
-                    continue
-            except Exception as exc:  # e.g. not a superuser: say so and go on
-                console.print(f"[yellow]what if {what_if.label!r} skipped: {exc}")
-                continue
-            for search in searches(movements):
-                _, statements = await same_sql_check(backend, search)
-                warmup = min(args.warmup, 5)
-                paths = await measure(what_if_paths(backend, search), args.what_if_requests, warmup)
-                _check_totals(backend, search, paths, console)
-                plans.append(f"#### what if: {what_if.label}\n" + await explain(backend, search, statements))
-                for i, path in enumerate(paths):
-                    table.add_row(
-                        what_if.label if i == 0 and search.key == "a" else "",
-                        search.label if i == 0 else "",
-                        path.name,
-                        ", ".join(str(t) for t in sorted(path.totals)),
-                        f"{path.quantile(0.5):.2f}",
-                        f"{path.quantile(0.95):.2f}",
-                        f"{path.quantile(0.95) / before[search.key].quantile(0.95):.2f}",
-                    )
-            table.add_section()
-        console.print(table)
+    plans += await what_ifs(backend, args, movements, before, console)
     plan_file = RESULTS / f"wod_search_plans_{backend.name}.txt"
     plan_file.write_text("\n".join(plans), encoding="utf-8")
-    console.print(f"Query plans (EXPLAIN of the API's own statements): {plan_file}")
+    console.print(f"Query plans (EXPLAIN of the API's own statements and of the minimal SQL): {plan_file}")
     return {key: path.quantile(0.95) for key, path in before.items()}
 
 
+async def what_ifs(
+    backend: Backend,
+    args: argparse.Namespace,
+    movements: tuple[str, str],
+    before: dict[str, TimedPath],
+    console: Console,
+) -> list[str]:
+    """Apply each what-if of the backend in turn and time again; returns the plans under each."""
+    candidates = WHAT_IFS.get(backend.name, ())
+    if not args.what_if_requests or not candidates:
+        why = "--what-if-requests 0" if candidates else f"none left for {backend.name}"
+        console.print(f"What-ifs skipped: {why}")
+        return []
+    plans: list[str] = []
+    table = Table(
+        title=f"{backend.name}: what if (changes applied to the benchmark database only; "
+        f"{args.what_if_requests} requests per path)"
+    )
+    for column in ("change", "query", "path", "total"):
+        table.add_column(column)
+    for column in ("p50 ms", "p95 ms", "× API p95 before"):
+        table.add_column(column, justify="right")
+    for what_if in candidates:
+        try:
+            if not await apply_what_if(backend, what_if):
+                console.print(f"what if {what_if.label!r}: the migrated database already has it")
+                continue
+        except Exception as exc:  # e.g. not a superuser: say so and go on
+            console.print(f"[yellow]what if {what_if.label!r} skipped: {exc}")
+            continue
+        for search in searches(movements):
+            _, statements = await same_sql_check(backend, search)
+            warmup = min(args.warmup, 5)
+            paths = await measure(what_if_paths(backend, search), args.what_if_requests, warmup)
+            _check_totals(backend, search, paths, console)
+            plans.append(f"#### what if: {what_if.label}\n" + await explain(backend, search, statements))
+            for i, path in enumerate(paths):
+                table.add_row(
+                    what_if.label if i == 0 and search.key == "a" else "",
+                    search.label if i == 0 else "",
+                    path.name,
+                    path.totals(),
+                    f"{path.quantile(0.5):.2f}",
+                    f"{path.quantile(0.95):.2f}",
+                    f"{path.quantile(0.95) / before[search.key].quantile(0.95):.2f}",
+                )
+        table.add_section()
+    if table.row_count:
+        console.print(table)
+    return plans
+
+
 def _check_totals(backend: Backend, search: Search, paths: list[TimedPath], console: Console) -> None:
-    totals = {t for p in paths if p.exact for t in p.totals}
-    if len(totals) != 1:
-        console.print(f"[red]{backend.name} {search.key}: the paths disagree on the total: {sorted(totals)}")
+    """Exact paths agree on one total; capped paths answer min(exact, COUNT_CAP), capped iff above it."""
+    where = f"[red]{backend.name} ({search.key}):"
+    for path in paths:
+        if len(path.answers) != 1:
+            console.print(f"{where} {path.name} answered several totals: {path.totals()}")
+    exact = {a.total for p in paths if p.exact for a in p.answers}
+    if len(exact) != 1:
+        console.print(f"{where} the exact paths disagree on the total: {sorted(exact)}")
+        return
+    (total,) = exact
+    expected = Answer(min(total, COUNT_CAP), total > COUNT_CAP)
+    for path in paths:
+        if not path.exact and path.answers != {expected}:
+            console.print(
+                f"{where} {path.name} answered {path.totals()}; the exact total {total} means {expected}"
+            )
 
 
 def table_for(backend: Backend, measured: list[tuple[Search, list[TimedPath]]]) -> Table:
-    table = Table(title=f"{backend.name}: GET /api/v1/wods vs raw SQL ({PAGE} per page + total)")
+    table = Table(
+        title=f"{backend.name}: GET /api/v1/wods vs raw SQL ({PAGE} per page + total; "
+        f"{COUNT_CAP}+: more than {COUNT_CAP} match)"
+    )
     for column in ("query", "path", "total"):
         table.add_column(column)
-    for column in ("p50 ms", "p95 ms", "× minimal p50", "× minimal p95"):
+    for column in ("p50 ms", "p95 ms", "× exact p50", "× exact p95"):
         table.add_column(column, justify="right")
     for search, paths in measured:
         base = next(p for p in paths if p.baseline)
         for i, path in enumerate(paths):
-            total = ", ".join(str(t) for t in sorted(path.totals))
             table.add_row(
                 search.label if i == 0 else "",
                 path.name,
-                total,
+                path.totals(),
                 f"{path.quantile(0.5):.2f}",
                 f"{path.quantile(0.95):.2f}",
                 f"{path.quantile(0.5) / base.quantile(0.5):.2f}",
