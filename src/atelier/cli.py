@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import getpass
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -63,7 +64,12 @@ def serve(
         created, _ = _run(_import_library_quietly)
         if created:
             console.print(f"imported {created} benchmark WODs from WODCraft's library")
-    uvicorn.run(create_app(get_settings()), host=host, port=port, proxy_headers=True)
+    app = create_app(get_settings())
+    # Everything imported so far lives as long as the process: freezing it keeps the collector
+    # from walking those objects again on every full collection during requests.
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, proxy_headers=True)
 
 
 async def _import_library_quietly(settings: Settings) -> tuple[int, int]:

@@ -41,7 +41,10 @@ def create_engine(url: str, *, role: str | None = None, echo: bool = False) -> A
             pool_pre_ping=True,
             pool_size=10,
             max_overflow=20,
-            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+            # JIT compiles a plan whose estimated cost passes 100k: an OR-ed RLS policy with a
+            # subplan can estimate that high on a 1 ms query and then spend 25 ms compiling it
+            # (bench/calendar.py). Nothing here is an analytical query that would repay it.
+            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan", "jit": "off"}},
         )
         if role:
             _switch_role_on_connect(engine, role)

@@ -193,3 +193,40 @@ def test_computed_dates_equal_the_rrule_ones(
         )
     ]
     assert computed == walked
+
+
+@given(
+    interval=st.integers(min_value=1, max_value=4),
+    shape=st.sampled_from(["implied", "days", "position"]),
+    days=st.sets(st.integers(min_value=-31, max_value=31).filter(bool), min_size=1, max_size=3),
+    weekday=st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]),
+    position=st.sampled_from([1, 2, 3, 4, -1]),
+    start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)),
+    offset=st.integers(min_value=0, max_value=1500),
+    span=st.integers(min_value=0, max_value=400),
+)
+def test_a_window_far_into_a_monthly_series_has_the_dates_of_walking_from_its_start(
+    interval: int,
+    shape: str,
+    days: set[int],
+    weekday: str,
+    position: int,
+    start: date,
+    offset: int,
+    span: int,
+) -> None:
+    rule = {
+        "implied": Rule("monthly", interval=interval),
+        "days": Rule("monthly", interval=interval, by_month_day=tuple(sorted(days))),
+        "position": Rule("monthly", interval=interval, by_weekday=(weekday,), by_set_position=position),
+    }[shape]
+    schedule = Schedule(rule, start, time(7), "Europe/Paris")
+    first = date.fromordinal(start.toordinal() + offset)
+    last = date.fromordinal(first.toordinal() + span)
+    walked = [
+        moment.date()
+        for moment in schedule._rrule().between(
+            datetime.combine(first, time.min), datetime.combine(last, time.max), inc=True
+        )
+    ]
+    assert schedule.dates(first, last) == walked

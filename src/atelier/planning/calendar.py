@@ -12,10 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import ColumnElement, Row, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atelier.accounts.models import User
+from atelier.accounts.models import Role, User
 from atelier.kit.problems import Problem
 from atelier.planning import repository
 from atelier.planning.models import Session, SessionKind
@@ -73,26 +73,25 @@ COLUMNS = (
     Session.occurrence_date,
     Session.athlete_id,
     Session.routine_id,
-    Session.rule,
-    Session.exceptions,
 )
 
 
-def _existing(row: Row[Any]) -> Entry:
+def _existing(row: Row[*tuple[Any, ...]]) -> Entry:
+    sid, kind, title, status, day, at, zone_name, parent_id, occurrence, athlete_id, routine_id = row[:11]
     return Entry(
-        date=row.session_date,
-        time=row.session_time,
-        timezone=row.timezone,
-        kind="occurrence" if row.kind == SessionKind.occurrence else "one_off",
-        title=row.title,
-        status=row.status.value,
+        date=day,
+        time=at,
+        timezone=zone_name,
+        kind="occurrence" if kind == SessionKind.occurrence else "one_off",
+        title=title,
+        status=status.value,
         exists=True,
-        session_id=row.id,
-        series_id=row.parent_id,
-        occurrence_date=row.occurrence_date,
-        athlete_id=row.athlete_id,
-        moved=row.occurrence_date is not None and row.occurrence_date != row.session_date,
-        routine_id=row.routine_id,
+        session_id=sid,
+        series_id=parent_id,
+        occurrence_date=occurrence,
+        athlete_id=athlete_id,
+        moved=occurrence is not None and occurrence != day,
+        routine_id=routine_id,
     )
 
 
@@ -100,37 +99,36 @@ async def session_entries(
     session: AsyncSession, actor_id: uuid.UUID, athlete_id: uuid.UUID, first: dt.date, last: dt.date
 ) -> list[Entry]:
     """The athlete's sessions from ``first`` to ``last`` (no classes), unsorted."""
-    rows = (
-        await session.execute(
-            select(*COLUMNS).where(
-                Session.athlete_id == athlete_id,
-                repository.visible_to(actor_id),
-                or_(
-                    and_(Session.kind != SessionKind.series, Session.session_date.between(first, last)),
-                    and_(
-                        Session.kind == SessionKind.series,
-                        Session.session_date <= last,
-                        or_(Session.ends_on.is_(None), Session.ends_on >= first),
-                    ),
-                ),
-            )
-        )
-    ).all()
-    series = [row for row in rows if row.kind == SessionKind.series]
-    entries = [_existing(row) for row in rows if row.kind != SessionKind.series]
-    if not series:
-        return entries
-    overridden = {
-        (parent_id, day)
-        for parent_id, day in (
-            await session.execute(
-                select(Session.parent_id, Session.occurrence_date).where(
-                    Session.parent_id.in_([s.id for s in series]),
-                    Session.occurrence_date.between(first, last),
-                )
-            )
-        ).all()
-    }
+    # One round trip, index ranges only: series by the partial index on series, dated rows by
+    # (athlete, date), and occurrences standing for a date in the window by (athlete, occurrence
+    # date) — a date moved out of the window must still hide its series date. Only series carry a
+    # rule; the dated half sends NULLs so nothing is decoded for it.
+    owned: list[ColumnElement[bool]] = [Session.athlete_id == athlete_id]
+    if actor_id != athlete_id:
+        owned.append(repository.visible_to(actor_id))
+    templates = select(*COLUMNS, Session.rule, Session.exceptions).where(
+        *owned,
+        Session.kind == SessionKind.series,
+        Session.session_date <= last,
+        or_(Session.ends_on.is_(None), Session.ends_on >= first),
+    )
+    dated = select(*COLUMNS, null().label("rule"), null().label("exceptions")).where(
+        *owned,
+        Session.kind != SessionKind.series,
+        or_(Session.session_date.between(first, last), Session.occurrence_date.between(first, last)),
+    )
+    rows = (await session.execute(union_all(templates, dated))).all()
+    series = []
+    entries = []
+    overridden = set()
+    for row in rows:
+        if row.kind == SessionKind.series:
+            series.append(row)
+            continue
+        if row.parent_id is not None and first <= row.occurrence_date <= last:
+            overridden.add((row.parent_id, row.occurrence_date))
+        if first <= row.session_date <= last:
+            entries.append(_existing(row))
     for parent in series:
         schedule = schedule_from(
             parent.rule, parent.session_date, parent.session_time, parent.timezone, parent.exceptions
@@ -165,5 +163,7 @@ async def calendar(
     from atelier.planning.classes import class_entries
 
     entries = await session_entries(session, actor.id, whose, first, last)
-    entries += await class_entries(session, actor.id, whose, first, last)
+    # Only a coach's (or an admin's) own calendar holds classes they run; a linked athlete's never.
+    runs_classes = whose == actor.id and actor.role != Role.athlete
+    entries += await class_entries(session, actor.id, whose, first, last, runs_classes=runs_classes)
     return sorted(entries, key=lambda e: e.order)

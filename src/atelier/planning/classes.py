@@ -484,14 +484,21 @@ async def unbook(
 
 
 async def class_entries(
-    session: AsyncSession, actor_id: uuid.UUID, athlete_id: uuid.UUID, first: date, last: date
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    athlete_id: uuid.UUID,
+    first: date,
+    last: date,
+    *,
+    runs_classes: bool = True,
 ) -> list[Entry]:
     """``athlete_id``'s classes from ``first`` to ``last`` as the actor may see them, unsorted:
     those they hold a place or a waitlist spot in (``booking`` says which; ``athlete_id`` is theirs),
-    and those they run as a coach (``booking`` and ``athlete_id`` None)."""
+    and, unless ``runs_classes`` is false (an athlete account), those they run as a coach
+    (``booking`` and ``athlete_id`` None). Summary columns only: this is the calendar's hot path."""
     from atelier.planning.calendar import Entry
 
-    def entry(row: ClassSession, booking: BookingStatus | None) -> Entry:
+    def entry(row: Any, booking: str | None) -> Entry:
         return Entry(
             date=row.session_date,
             time=row.session_time,
@@ -505,12 +512,20 @@ async def class_entries(
             occurrence_date=None,
             athlete_id=athlete_id if booking is not None else None,
             class_id=row.id,
-            booking=booking.value if booking is not None else None,
+            booking=booking,
         )
 
+    columns = (
+        ClassSession.id,
+        ClassSession.title,
+        ClassSession.status,
+        ClassSession.session_date,
+        ClassSession.session_time,
+        ClassSession.timezone,
+    )
     in_range = ClassSession.session_date.between(first, last)
     held = await session.execute(
-        select(ClassSession, ClassBooking.status)
+        select(*columns, ClassBooking.status.label("booking"))
         .join(ClassBooking, ClassBooking.class_id == ClassSession.id)
         .where(
             ClassBooking.athlete_id == athlete_id,
@@ -519,9 +534,10 @@ async def class_entries(
             visible_to(actor_id),
         )
     )
-    entries = [entry(row, status) for row, status in held.all()]
-    run = await session.scalars(
-        select(ClassSession).where(ClassSession.coach_id == athlete_id, in_range, visible_to(actor_id))
-    )
-    entries.extend(entry(row, None) for row in run.all())
+    entries = [entry(row, BookingStatus(row.booking).value) for row in held.all()]
+    if runs_classes:
+        run = await session.execute(
+            select(*columns).where(ClassSession.coach_id == athlete_id, in_range, visible_to(actor_id))
+        )
+        entries.extend(entry(row, None) for row in run.all())
     return entries

@@ -7,7 +7,19 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atelier.db import Base
@@ -46,6 +58,15 @@ class Session(Base):
     __table_args__ = (
         UniqueConstraint("parent_id", "occurrence_date", name="uq_sessions_parent_occurrence"),
         Index("ix_sessions_athlete_date", "athlete_id", "session_date"),
+        # A moved occurrence is found by the date it stands for, as well as the day it happens.
+        Index("ix_sessions_athlete_occurrence", "athlete_id", "occurrence_date"),
+        # The calendar reads an athlete's series apart from their (much longer) dated history.
+        Index(
+            "ix_sessions_athlete_series",
+            "athlete_id",
+            postgresql_where=text("kind = 'series'"),
+            sqlite_where=text("kind = 'series'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

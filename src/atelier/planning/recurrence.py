@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,12 +68,16 @@ class Schedule:
 
     def _rrule(self, start: date | None = None) -> rrule:
         rule = self.rule
+        month_days = list(rule.by_month_day)
+        if start is not None and start != self.start and rule.freq == "monthly" and not rule.by_weekday:
+            # A later start on the 1st: the day the rule implied by its real start stays explicit.
+            month_days = month_days or [self.start.day]
         return rrule(
             FREQUENCIES[rule.freq],
             dtstart=datetime.combine(start or self.start, self.at),
             interval=rule.interval,
             byweekday=[WEEKDAYS[d] for d in rule.by_weekday] or None,
-            bymonthday=list(rule.by_month_day) or None,
+            bymonthday=month_days or None,
             bysetpos=rule.by_set_position,
             until=datetime.combine(rule.until, time.max) if rule.until else None,
             count=rule.count,
@@ -117,22 +122,34 @@ class Schedule:
                 day += timedelta(days=rule.interval)
             return produced
         monday = self.start - timedelta(days=self.start.weekday())  # weeks start on Monday (WKST=MO)
-        day = low
-        while day <= high:
-            if day.weekday() in days and ((day - monday).days // 7) % rule.interval == 0:
-                produced.append(day)
-            day += timedelta(days=1)
+        week = timedelta(days=7)
+        for wanted in days:
+            day = low + timedelta(days=(wanted - low.weekday()) % 7)
+            while day <= high:
+                if ((day - monday).days // 7) % rule.interval == 0:
+                    produced.append(day)
+                day += week
+        produced.sort()
         return produced
 
     def _fast_forward(self, first: date) -> date:
         """A later start producing the same dates from ``first`` on, so a window two years into a
-        daily or weekly series does not walk every date before it (the calendar's hot path).
+        series does not walk every date before it (the calendar's hot path).
 
-        Only for rules without COUNT (which counts from the real start), and by whole periods,
-        so the weekday, the week alignment and the interval phase are unchanged."""
+        Only for rules without COUNT (which counts from the real start), and by whole periods, so
+        the weekday, the week alignment and the interval phase are unchanged; a monthly rule moves
+        to the 1st of a month, with its implied day made explicit in ``_rrule``."""
         rule = self.rule
-        if rule.count is not None or rule.freq not in ("daily", "weekly"):
+        if rule.count is not None or rule.freq not in ("daily", "weekly", "monthly"):
             return self.start
+        if rule.freq == "monthly":
+            # Whole periods of months, landing on the 1st so no date of that month is lost.
+            months = (first.year - self.start.year) * 12 + first.month - self.start.month
+            skipped_months = (months // rule.interval - 1) * rule.interval
+            if skipped_months <= 0:
+                return self.start
+            index = self.start.year * 12 + self.start.month - 1 + skipped_months
+            return date(index // 12, index % 12 + 1, 1)
         period = rule.interval * (7 if rule.freq == "weekly" else 1)
         skipped = ((first - self.start).days // period) - 1
         return self.start + timedelta(days=skipped * period) if skipped > 0 else self.start
@@ -160,6 +177,7 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidRule(f"unknown time zone {name!r}") from exc
 
 
+@lru_cache(maxsize=65536)
 def local_instant(day: date, at: time, zone_name: str) -> datetime:
     """The UTC instant of a wall-clock time; a time skipped by DST moves forward by the gap."""
     # PEP 495: with fold=0 a skipped wall time is read with the offset in force before the gap,

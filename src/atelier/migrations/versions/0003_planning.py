@@ -108,6 +108,14 @@ def upgrade() -> None:
         _check("sessions", "status", STATUSES),
     )
     op.create_index("ix_sessions_athlete_date", "sessions", ["athlete_id", "session_date"])
+    op.create_index("ix_sessions_athlete_occurrence", "sessions", ["athlete_id", "occurrence_date"])
+    op.create_index(
+        "ix_sessions_athlete_series",
+        "sessions",
+        ["athlete_id"],
+        postgresql_where=sa.text("kind = 'series'"),
+        sqlite_where=sa.text("kind = 'series'"),
+    )
     op.create_index("ix_sessions_parent_id", "sessions", ["parent_id"])
     op.create_index("ix_sessions_assignment_id", "sessions", ["assignment_id"])
     op.create_table(
