@@ -42,6 +42,7 @@ from sqlalchemy import insert, text
 from atelier.kit.clock import utcnow
 from atelier.planning.models import Session, SessionKind, Status
 from atelier.planning.recurrence import Rule, Schedule
+from atelier.planning.service import rule_json
 from bench.wod_search import Backend, open_backend
 
 TARGET_MS = 15.0
@@ -60,18 +61,6 @@ RULES = (
     Rule("monthly", by_month_day=(15,)),
     Rule("monthly", by_weekday=("TU",), by_set_position=2),
 )
-
-
-def _rule_json(rule: Rule) -> dict[str, Any]:
-    return {
-        "freq": rule.freq,
-        "interval": rule.interval,
-        "by_weekday": list(rule.by_weekday),
-        "by_month_day": list(rule.by_month_day),
-        "by_set_position": rule.by_set_position,
-        "until": None,
-        "count": None,
-    }
 
 
 def history_rows(user_id: uuid.UUID, series_count: int, today: date, seed: int = 7) -> list[dict[str, Any]]:
@@ -121,7 +110,7 @@ def history_rows(user_id: uuid.UUID, series_count: int, today: date, seed: int =
         series = row(
             kind=SessionKind.series,
             session_date=first,
-            rule=_rule_json(rule),
+            rule=rule_json(rule),
             exceptions=exceptions,
             session_time=clock(18),
         )

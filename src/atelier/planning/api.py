@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import TypeAdapter
 
 from atelier.accounts.auth import CurrentUser
@@ -59,30 +60,38 @@ async def create(body: SessionIn, session: SessionDep, runtime: RuntimeDep, user
     return session_out(await service.create(session, runtime, user, body))
 
 
+@dataclass(frozen=True)
+class PageOf:
+    """Whose sessions and which page: the query parameters both session lists take."""
+
+    athlete_id: uuid.UUID | None = None
+    limit: Annotated[int, Query(ge=1, le=200)] = 50
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0
+
+    def of(self, found: tuple[list[Session], int]) -> SessionPage:
+        rows, total = found
+        return SessionPage(
+            items=[session_out(r) for r in rows], total=total, limit=self.limit, offset=self.offset
+        )
+
+
+PageDep = Annotated[PageOf, Depends()]
+
+
 @router.get("/sessions", response_model=SessionPage)
-async def list_sessions(
-    session: SessionDep,
-    user: CurrentUser,
-    athlete_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> SessionPage:
+async def list_sessions(session: SessionDep, user: CurrentUser, page: PageDep) -> SessionPage:
     """Series and one-off sessions (one card per series, not every date)."""
-    rows, total = await service.list_plans(session, user, athlete_id, limit=limit, offset=offset)
-    return SessionPage(items=[session_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    return page.of(
+        await service.list_plans(session, user, page.athlete_id, limit=page.limit, offset=page.offset)
+    )
 
 
 @router.get("/history", response_model=SessionPage)
-async def history(
-    session: SessionDep,
-    user: CurrentUser,
-    athlete_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> SessionPage:
+async def history(session: SessionDep, user: CurrentUser, page: PageDep) -> SessionPage:
     """Every finished session, newest first: each date of a series on its own, with its snapshot."""
-    rows, total = await service.finished(session, user, athlete_id, limit=limit, offset=offset)
-    return SessionPage(items=[session_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    return page.of(
+        await service.finished(session, user, page.athlete_id, limit=page.limit, offset=page.offset)
+    )
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)

@@ -31,7 +31,8 @@ from atelier.kit.problems import Conflict, Forbidden, NotFound, Problem
 from atelier.kit.runtime import Runtime
 from atelier.planning import snapshot
 from atelier.planning.models import BookingStatus, ClassBooking, ClassSession, ClassStatus
-from atelier.planning.recurrence import InvalidRule, local_instant, zone
+from atelier.planning.recurrence import local_instant
+from atelier.planning.service import checked_zone
 
 if TYPE_CHECKING:
     from atelier.planning.calendar import Entry
@@ -246,14 +247,6 @@ async def _view_of(session: AsyncSession, actor: User, row: ClassSession) -> Cla
 # --- the coach's side ---------------------------------------------------------------------------
 
 
-def _checked_zone(name: str) -> str:
-    try:
-        zone(name)
-    except InvalidRule as exc:
-        raise Problem(422, str(exc)) from exc
-    return name
-
-
 def _checked_tracks(tracks: Sequence[str]) -> list[str]:
     wanted = {t.strip().upper() for t in tracks}
     unknown = wanted - set(TRACKS)
@@ -278,7 +271,7 @@ async def create(session: AsyncSession, runtime: Runtime, actor: User, new: NewC
         raise Problem(422, "team_size is at least 1")
     tracks = _checked_tracks(new.tracks)
     if new.timezone:
-        timezone = _checked_zone(new.timezone)
+        timezone = checked_zone(new.timezone)
     else:
         profile = await accounts.profile_of(session, actor.id)
         timezone = profile.timezone if profile else "UTC"

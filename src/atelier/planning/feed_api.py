@@ -89,9 +89,9 @@ async def revoke_feed(session: SessionDep, user: CurrentUser) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.api_route(
+@router.head("/feeds/{token}.ics", include_in_schema=False)  # calendar apps probe with HEAD
+@router.get(
     "/feeds/{token}.ics",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "unknown or revoked"}},
 )

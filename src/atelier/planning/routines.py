@@ -28,7 +28,6 @@ from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from atelier.accounts import repository as accounts
 from atelier.accounts.models import CoachLink, LinkStatus, Role, User
 from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, NotFound, Problem
@@ -44,6 +43,7 @@ from atelier.planning.models import (
     Status,
 )
 from atelier.planning.recurrence import InvalidRule, zone
+from atelier.planning.service import zone_for
 from atelier.wods.service import compile_or_refuse
 
 MAX_WEEKS = 104
@@ -416,17 +416,6 @@ async def _active_link(session: AsyncSession, coach_id: uuid.UUID, athlete_id: u
     )
 
 
-async def _zone_for(session: AsyncSession, athlete_id: uuid.UUID, given: str | None) -> str:
-    if given:
-        try:
-            zone(given)
-        except InvalidRule as exc:
-            raise Problem(422, str(exc)) from exc
-        return given
-    profile = await accounts.profile_of(session, athlete_id)
-    return profile.timezone if profile else "UTC"
-
-
 def _today_in(zone_name: str, now: datetime, cache: dict[str, date]) -> date:
     if zone_name not in cache:
         try:
@@ -538,7 +527,7 @@ async def assign(
     version = await _version(session, routine, number, for_update=True)
     if await _active_link(session, actor.id, athlete_id) is None:
         raise NotFound("athlete")
-    zone_name = await _zone_for(session, athlete_id, timezone)
+    zone_name = await zone_for(session, athlete_id, timezone)
     try:
         start_date + timedelta(weeks=version.weeks)
     except OverflowError as exc:

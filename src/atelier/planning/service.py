@@ -73,7 +73,7 @@ def rule_from_json(data: dict[str, Any]) -> Rule:
     )
 
 
-def _rule_json(rule: Rule) -> dict[str, Any]:
+def rule_json(rule: Rule) -> dict[str, Any]:
     return {
         "freq": rule.freq,
         "interval": rule.interval,
@@ -110,7 +110,7 @@ def _checked_schedule(rule: Rule, start: date, at: time | None, zone_name: str) 
         raise Problem(422, str(exc)) from exc
 
 
-def _checked_zone(name: str) -> str:
+def checked_zone(name: str) -> str:
     try:
         zone(name)
     except InvalidRule as exc:
@@ -136,9 +136,9 @@ async def readable(
     return row
 
 
-async def _zone_for(session: AsyncSession, athlete_id: uuid.UUID, given: str | None) -> str:
+async def zone_for(session: AsyncSession, athlete_id: uuid.UUID, given: str | None) -> str:
     if given:
-        return _checked_zone(given)
+        return checked_zone(given)
     profile = await accounts.profile_of(session, athlete_id)
     return profile.timezone if profile else "UTC"
 
@@ -173,7 +173,7 @@ async def _take_snapshot(session: AsyncSession, runtime: Runtime, row: Session) 
 
 async def create(session: AsyncSession, runtime: Runtime, actor: User, body: SessionIn) -> Session:
     athlete_id = await athlete_for(session, actor, body.athlete_id)
-    timezone = await _zone_for(session, athlete_id, body.timezone)
+    timezone = await zone_for(session, athlete_id, body.timezone)
     planned = await _planned(
         session, runtime, actor, wod_id=body.wod_id, wod_version=body.wod_version, source=body.source
     )
@@ -199,7 +199,7 @@ async def create(session: AsyncSession, runtime: Runtime, actor: User, body: Ses
         rule = body.repeat.to_rule()
         schedule = _checked_schedule(rule, body.date, body.time, timezone)
         row.kind = SessionKind.series
-        row.rule = _rule_json(rule)
+        row.rule = rule_json(rule)
         row.ends_on = schedule.last_date()
     else:
         row.kind = SessionKind.one_off
@@ -440,7 +440,7 @@ def _timing(changes: SessionEdit, row: Session) -> dict[str, Any]:
     if "time" in fields:
         values["session_time"] = changes.time
     if "timezone" in fields and changes.timezone:
-        values["timezone"] = _checked_zone(changes.timezone)
+        values["timezone"] = checked_zone(changes.timezone)
     return values
 
 
@@ -481,7 +481,7 @@ async def _edit_all(
     zone_name = values.get("timezone", series.timezone)
     rule = changes.repeat.to_rule() if changes.repeat is not None else rule_of(series)
     schedule = _checked_schedule(rule, start, at, zone_name)
-    values["rule"] = _rule_json(rule)
+    values["rule"] = rule_json(rule)
     values["ends_on"] = schedule.last_date()
     _apply(series, values)
     result = EditResult("all", series)
@@ -534,7 +534,7 @@ async def _split(
         session_date=start,
         session_time=at,
         timezone=zone_name,
-        rule=_rule_json(new_rule),
+        rule=rule_json(new_rule),
         exceptions=[d for d in series.exceptions if date.fromisoformat(d) >= day],
         ends_on=new_schedule.last_date(),
         status=Status.scheduled,
@@ -549,7 +549,7 @@ async def _split(
     _apply(
         series,
         {
-            "rule": _rule_json(Rule(**{**_rule_kwargs(old_rule), "count": None, "until": last_before})),
+            "rule": rule_json(Rule(**{**_rule_kwargs(old_rule), "count": None, "until": last_before})),
             "ends_on": last_before,
             "exceptions": [d for d in series.exceptions if date.fromisoformat(d) < day],
         },
@@ -632,7 +632,7 @@ async def _end_before(session: AsyncSession, series: Session, day: date) -> Edit
     _apply(
         series,
         {
-            "rule": _rule_json(Rule(**{**_rule_kwargs(rule), "count": None, "until": before[-1]})),
+            "rule": rule_json(Rule(**{**_rule_kwargs(rule), "count": None, "until": before[-1]})),
             "ends_on": before[-1],
         },
     )
