@@ -38,12 +38,11 @@ async def authenticate(session: SessionDep, runtime: RuntimeDep, token: str | No
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
     await set_rls_context(session, user_id=claims.user_id)
-    auth = await repository.auth_session(session, claims.user_id, claims.session_id)
-    if auth is None or auth.revoked_at is not None:
+    found = await repository.caller(session, claims.user_id, claims.session_id)
+    # A deleted account takes its logins with it (ON DELETE CASCADE): one answer for both.
+    if found is None or found[0].revoked_at is not None:
         raise Unauthorized("the session has ended; log in again")
-    user = await repository.user_by_id(session, claims.user_id)
-    if user is None:
-        raise Unauthorized("the account no longer exists")
+    auth, user = found
     return Caller(user, auth)
 
 

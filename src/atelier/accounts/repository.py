@@ -26,6 +26,20 @@ async def auth_session(
     )
 
 
+async def caller(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> tuple[AuthSession, User] | None:
+    """A login and its account in one round trip (every authenticated request asks for both)."""
+    row = (
+        await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def profile_of(session: AsyncSession, user_id: uuid.UUID) -> AthleteProfile | None:
     return await session.get(AthleteProfile, user_id)
 

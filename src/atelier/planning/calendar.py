@@ -117,7 +117,8 @@ async def session_entries(
         Session.kind != SessionKind.series,
         or_(Session.session_date.between(first, last), Session.occurrence_date.between(first, last)),
     )
-    rows = (await session.execute(union_all(templates, dated))).all()
+    # Core rows through the connection: no ORM entities here, so no ORM execution path either.
+    rows = (await (await session.connection()).execute(union_all(templates, dated))).all()
     series = []
     entries = []
     overridden = set()
