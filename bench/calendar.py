@@ -10,13 +10,15 @@
    end, every past date of each one a finished occurrence with its snapshot (~10k rows for 50
    series), a few skipped dates and exceptions, and 20 one-off sessions a month from two years ago
    to a year ahead. ``VACUUM ANALYZE`` on PostgreSQL.
-3. Times, interleaved request by request: the API for this month and for the next 365 days; the
-   same three reads as raw SQL (the baseline: what the endpoint costs beyond the database); and the
-   rule expansion alone, walking every series from its first date (the previous approach) versus
-   skipping whole periods (``Schedule._fast_forward``).
+3. Times, interleaved request by request, for this month and for the next 365 days: the API served
+   by ``atelier serve`` in its own process over HTTP (what a user reaches) and the same app
+   in-process (httpx + ASGITransport, the client sharing the server's event loop); the same reads
+   as raw SQL (the baseline: what the endpoint costs beyond the database); and the rule expansion
+   alone, walking every series from its first date (the previous approach) versus computing or
+   fast-forwarding (``Schedule._counted``, ``Schedule._fast_forward``).
 
-Prints one table per backend and PASS/FAIL for the target (PostgreSQL, API p95 < 15 ms for a
-month). Nothing here asserts a timing.
+Prints one table per backend and PASS/FAIL for the target (PostgreSQL, p95 < 15 ms for a month
+through ``atelier serve``). Nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
+import socket
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from pathlib import Path as FilePath
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -43,7 +50,7 @@ from atelier.kit.clock import utcnow
 from atelier.planning.models import Session, SessionKind, Status
 from atelier.planning.recurrence import Rule, Schedule
 from atelier.planning.service import rule_json
-from bench.wod_search import Backend, open_backend
+from bench.wod_search import Backend, bench_settings, open_backend
 
 TARGET_MS = 15.0
 ZONE = "Europe/Paris"
@@ -179,6 +186,51 @@ Call = Callable[[], Awaitable[int]]
 
 
 @dataclass
+class Served:
+    """``atelier serve`` in its own process on the benchmark database, as a user reaches it."""
+
+    process: asyncio.subprocess.Process
+    client: httpx.AsyncClient
+
+    @classmethod
+    async def start(cls, backend: Backend) -> Served:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {
+            **os.environ,
+            "ATELIER_DATABASE_URL": backend.url,
+            "ATELIER_SECRET_KEY": bench_settings(backend.url).secret_key,
+        }
+        env.pop("ATELIER_REDIS_URL", None)
+        atelier = str(FilePath(sys.executable).with_name("atelier"))
+        process = await asyncio.create_subprocess_exec(
+            atelier, "serve", "--port", str(port), "--no-library",
+            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+        for _ in range(300):
+            if process.returncode is not None:
+                raise RuntimeError(f"atelier serve exited with {process.returncode}")
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return cls(process, client)
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+        process.kill()
+        raise RuntimeError("atelier serve did not answer within 30 s")
+
+    async def stop(self) -> None:
+        await self.client.aclose()
+        self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout=10)
+        except TimeoutError:
+            self.process.kill()
+
+
+@dataclass
 class Path:
     name: str
     call: Call
@@ -194,11 +246,12 @@ class Path:
         return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def api_call(backend: Backend, first: date, last: date) -> Call:
+def api_call(backend: Backend, first: date, last: date, client: httpx.AsyncClient | None = None) -> Call:
     params = {"from": first.isoformat(), "to": last.isoformat()}
+    via = client or backend.client
 
     async def call() -> int:
-        response = await backend.client.get("/api/v1/calendar", params=params, headers=backend.headers)
+        response = await via.get("/api/v1/calendar", params=params, headers=backend.headers)
         if response.status_code != 200:
             raise RuntimeError(f"GET /api/v1/calendar answered {response.status_code}: {response.text}")
         return len(response.json()["entries"])
@@ -298,6 +351,7 @@ def schedules_of(rows: list[dict[str, Any]]) -> list[Schedule]:
 
 async def run_backend(name: str, args: argparse.Namespace, console: Console) -> tuple[Table, float | None]:
     backend = await open_backend(name)
+    served: Served | None = None
     try:
         today = utcnow().date()
         rows = history_rows(backend.user_id, args.series, today)
@@ -311,11 +365,13 @@ async def run_backend(name: str, args: argparse.Namespace, console: Console) -> 
         # As `atelier serve` does before serving: what setup built is frozen out of collections.
         gc.collect()
         gc.freeze()
+        served = await Served.start(backend)
         windows = {"month": month, "year": year}
         tables: dict[str, list[Path]] = {}
         for label, (first, last) in windows.items():
             tables[label] = [
-                Path("API", api_call(backend, first, last)),
+                Path("API: atelier serve, HTTP", api_call(backend, first, last, served.client)),
+                Path("API: in-process (ASGI, client in the same loop)", api_call(backend, first, last)),
                 Path("raw SQL, same reads (baseline)", raw_call(backend, first, last), baseline=True),
                 Path("expansion: fast-forward", expansion_call(schedules, first, last, walk=False)),
                 Path(
@@ -333,7 +389,7 @@ async def run_backend(name: str, args: argparse.Namespace, console: Console) -> 
             baseline = next(p for p in paths if p.baseline).quantile(0.5)
             for path in paths:
                 p50, p95 = path.quantile(0.5), path.quantile(0.95)
-                if label == "month" and path.name == "API":
+                if label == "month" and path.name.startswith("API: atelier serve"):
                     month_api_p95 = p95
                 table.add_row(
                     label,
@@ -346,6 +402,8 @@ async def run_backend(name: str, args: argparse.Namespace, console: Console) -> 
                 )
         return table, month_api_p95
     finally:
+        if served is not None:
+            await served.stop()
         await backend.close(keep=False)
 
 
