@@ -20,6 +20,7 @@ from atelier.planning.classes_api import router as classes_router
 from atelier.planning.feed_api import router as feed_router
 from atelier.planning.graphql import PlanningQueries
 from atelier.planning.routines_api import router as routines_router
+from atelier.training.api import router as training_router
 from atelier.wods.api import router as wods_router
 from atelier.wods.graphql import WodQueries
 
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_problem_handlers(app)
     app.include_router(accounts_router)
     app.include_router(wods_router)
+    # Before planning: POST /sessions/{id}/attempts would otherwise match /sessions/{id}/{action}.
+    app.include_router(training_router)
     app.include_router(planning_router)
     app.include_router(routines_router)
     app.include_router(classes_router)

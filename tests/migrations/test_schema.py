@@ -141,6 +141,12 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
         "class_sessions",
         "class_bookings",
         "calendar_feeds",
+        "attempts",
+        "progress",
+        "progress_exercises",
+        "idempotent_requests",
+        "recovery_snapshots",
+        "training_metrics",
     ):
         assert flags[table] == (True, True), table
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.auth import CurrentUser
 from atelier.kit.runtime import RuntimeDep, SessionDep
@@ -141,15 +142,29 @@ async def act_on_date(
     user: CurrentUser,
 ) -> SessionOut:
     """Start (creating or reusing that date's occurrence), complete, skip or cancel one date."""
-    return session_out(await service.act_on_date(session, runtime, user, session_id, day, action))
+    return await _acted(
+        session, await service.act_on_date(session, runtime, user, session_id, day, action), action
+    )
 
 
 @router.post("/sessions/{session_id}/{action}", response_model=SessionOut)
 async def act(
     session_id: uuid.UUID, action: ActionPath, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
 ) -> SessionOut:
-    """Move a one-off session or an occurrence along its status flow (409 on an illegal move)."""
-    return session_out(await service.act(session, runtime, user, session_id, action))
+    """Move a one-off session or an occurrence along its status flow (409 on an illegal move).
+
+    A start opens the session's first attempt; starting a running session resumes its latest one."""
+    return await _acted(session, await service.act(session, runtime, user, session_id, action), action)
+
+
+async def _acted(session: AsyncSession, row: Session, action: str) -> SessionOut:
+    from atelier.training import service as training
+
+    out = session_out(row)
+    if action == "start":
+        attempt = await training.latest_attempt(session, row)
+        out.attempt_id = attempt.id if attempt else None
+    return out
 
 
 @router.get("/calendar", response_model=CalendarOut)

@@ -96,6 +96,7 @@ class SessionOut(BaseModel):
     ended_at: dt.datetime | None
     routine_id: uuid.UUID | None
     assignment_id: uuid.UUID | None
+    attempt_id: uuid.UUID | None = Field(None, description="on a start: the attempt it opened or resumed")
     created_at: dt.datetime
     updated_at: dt.datetime
 

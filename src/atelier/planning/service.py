@@ -294,11 +294,23 @@ async def act(
             "a series is a template: act on one of its dates",
             hint=f"POST /api/v1/sessions/{row.id}/occurrences/{{date}}/{action}",
         )
-    move(row, TARGET[action])
     if row.snapshot is None:
         await _take_snapshot(session, runtime, row)
-    await session.flush()
+    await _move_and_track(session, row, TARGET[action])
     return row
+
+
+async def _move_and_track(session: AsyncSession, row: Session, target: Status) -> None:
+    """Move along the status flow, then open, resume or close the attempt that runs it."""
+    from atelier.training import service as training
+
+    running = row.status == Status.in_progress
+    move(row, target)
+    await session.flush()
+    if target == Status.in_progress:
+        await training.on_started(session, row, resumed=running)
+    elif target in (Status.completed, Status.cancelled) and running:
+        await training.on_finished(session, row)
 
 
 async def act_on_date(
@@ -310,8 +322,7 @@ async def act_on_date(
         _check_date_of(series, day)
         raise Conflict("this date has not been started", current_status=Status.scheduled.value)
     row = await materialise(session, runtime, series, day)
-    move(row, TARGET[action])
-    await session.flush()
+    await _move_and_track(session, row, TARGET[action])
     return row
 
 

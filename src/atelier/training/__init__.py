@@ -1,0 +1,1 @@
+"""Running a session: attempts, progress with versioned exercises, recovery snapshots, metrics."""

@@ -1,0 +1,114 @@
+"""Running a session: attempts, progress, exercise auto-save (versioned, idempotent), metrics."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, status
+from fastapi.responses import JSONResponse
+
+from atelier.accounts.auth import CurrentUser
+from atelier.kit.problems import Conflict
+from atelier.kit.runtime import RuntimeDep, SessionDep
+from atelier.planning import service as planning
+from atelier.planning.models import Status
+from atelier.training import service
+from atelier.training.schemas import (
+    AttemptIn,
+    AttemptOut,
+    ExerciseOut,
+    ExerciseSaveIn,
+    MetricsOut,
+    ProgressOut,
+    Summary,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["training"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="a retry with the same key is applied once"),
+]
+
+
+@router.get("/sessions/{session_id}/attempts", response_model=list[AttemptOut])
+async def attempts(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[AttemptOut]:
+    """Every press of start on this session, oldest first."""
+    return [AttemptOut.model_validate(a) for a in await service.attempts_of(session, user, session_id)]
+
+
+@router.post(
+    "/sessions/{session_id}/attempts", response_model=AttemptOut, status_code=status.HTTP_201_CREATED
+)
+async def new_attempt(
+    session_id: uuid.UUID, body: AttemptIn, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> AttemptOut:
+    """Start again: a scheduled session starts; a running one gets a new attempt (the open one is
+    closed as abandoned). The progress, and everything logged, carries over."""
+    row = await service.readable_session(session, user, session_id)
+    if row.status == Status.scheduled:
+        row = await planning.act(session, runtime, user, session_id, "start")
+        attempt = await service.latest_attempt(session, row)
+        assert attempt is not None
+        attempt.rest_period_seconds = body.rest_period_seconds
+    elif row.status == Status.in_progress:
+        attempt = await service.new_attempt(session, row, rest_period_seconds=body.rest_period_seconds)
+    else:
+        raise Conflict(f"a {row.status.value} session cannot be started", current_status=row.status.value)
+    return AttemptOut.model_validate(attempt)
+
+
+@router.get("/sessions/{session_id}/progress", response_model=ProgressOut)
+async def progress(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> ProgressOut:
+    """What was logged, exercise by exercise, pre-filled for a resume, with the summary."""
+    view = await service.progress_view(session, user, session_id)
+    return ProgressOut(
+        session_id=view.row.id,
+        athlete_id=view.row.athlete_id,
+        session_status=view.row.status.value,
+        exercises=[ExerciseOut.model_validate(e) for e in view.exercises],
+        summary=Summary(**view.summary),
+        updated_at=view.progress.updated_at,
+    )
+
+
+@router.put("/sessions/{session_id}/progress/exercises/{position}", response_model=ExerciseOut)
+async def save_exercise(
+    session_id: uuid.UUID,
+    position: int,
+    body: ExerciseSaveIn,
+    session: SessionDep,
+    user: CurrentUser,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Auto-save one exercise. A stale ``version`` is a 409 carrying the current state; the same
+    ``Idempotency-Key`` again returns the first answer without applying anything twice."""
+    scope = f"PUT /sessions/{session_id}/progress/exercises/{position}"
+    digest = service.request_hash(scope, body.model_dump(mode="json", exclude_unset=True))
+    change = service.ExerciseSave(
+        version=body.version,
+        status=body.status,
+        notes=body.notes,
+        media=body.media,
+        data=body.data,
+        correction=body.correction,
+        fields=set(body.model_fields_set),
+    )
+    if idempotency_key:
+        stored = await service.replayed(session, user, idempotency_key, scope, digest)
+        if stored is not None:
+            return JSONResponse(stored.response, status_code=stored.status_code)
+    _, exercise = await service.save_exercise(session, user, session_id, position, change)
+    out = ExerciseOut.model_validate(exercise)
+    if idempotency_key:
+        await service.remember(
+            session, user, idempotency_key, scope, digest, 200, out.model_dump(mode="json")
+        )
+    return out
+
+
+@router.get("/sessions/{session_id}/metrics", response_model=MetricsOut)
+async def metrics(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> MetricsOut:
+    """A finished session's totals: volume (kg × reps), reps, distance, calories, time, mean RPE."""
+    return MetricsOut.model_validate(await service.metrics_of(session, user, session_id))

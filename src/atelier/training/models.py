@@ -1,0 +1,157 @@
+"""Running a session: attempts (each press of start), progress (what was done), recovery, metrics."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atelier.db import Base
+from atelier.kit.clock import utcnow
+from atelier.kit.types import UTCDateTime
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    """Stored by value ("EMOM"), not by member name, with a CHECK; no native PostgreSQL type."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class AttemptStatus(enum.StrEnum):
+    in_progress = "in_progress"
+    completed = "completed"
+    abandoned = "abandoned"  # a later start, or the session cancelled, closed it unfinished
+
+
+class Attempt(Base):
+    """One press of start (seed 001's WorkoutSession): when, how long, how far; no exercise data."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_session_started", "session_id", "started_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    exercises_completed: Mapped[int] = mapped_column(Integer, default=0)
+    exercises_total: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[AttemptStatus] = mapped_column(
+        _enum(AttemptStatus, "attempt_status"), default=AttemptStatus.in_progress
+    )
+    rest_period_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class Progress(Base):
+    """The performance log, one per (session, athlete), reused by every attempt (seed 001)."""
+
+    __tablename__ = "progress"
+    __table_args__ = (UniqueConstraint("session_id", "athlete_id", name="uq_progress_session_athlete"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ExerciseKind(enum.StrEnum):
+    standard = "standard"
+    emom = "EMOM"
+    amrap = "AMRAP"
+    circuit = "circuit"
+
+
+class ExerciseStatus(enum.StrEnum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    completed = "completed"
+    skipped = "skipped"
+
+
+class ProgressExercise(Base):
+    """One compiled item of the snapshot and what the athlete logged for it; versioned on its own,
+    so two devices saving two exercises never conflict (invariant 7)."""
+
+    __tablename__ = "progress_exercises"
+    __table_args__ = (UniqueConstraint("progress_id", "position", name="uq_progress_exercises_position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    progress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("progress.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(64))  # "s0.b1.i2": section, block, item in the snapshot
+    name: Mapped[str] = mapped_column(String(200))
+    movement: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[ExerciseKind] = mapped_column(_enum(ExerciseKind, "exercise_kind"))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[ExerciseStatus] = mapped_column(
+        _enum(ExerciseStatus, "exercise_status"), default=ExerciseStatus.not_started
+    )
+    notes: Mapped[str | None] = mapped_column(Text)
+    media: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdempotentRequest(Base):
+    """A write applied once: a retry with the same key gets the stored answer (invariant 7)."""
+
+    __tablename__ = "idempotent_requests"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class RecoverySnapshot(Base):
+    """The runner's last state for a session, upserted on every set, exercise end, rest end and a
+    30-second heartbeat; offered back for 24 hours, pruned after 7 days or once finished."""
+
+    __tablename__ = "recovery_snapshots"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
+    current_exercise: Mapped[int] = mapped_column(Integer, default=0)
+    current_set: Mapped[int] = mapped_column(Integer, default=0)
+    completed_exercises: Mapped[list[int]] = mapped_column(JSON, default=list)
+    completed_sets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    timers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class TrainingMetrics(Base):
+    """Seed 004's training_metrics for a finished session, recomputed when its data is corrected."""
+
+    __tablename__ = "training_metrics"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    volume_kg: Mapped[float] = mapped_column(Float, default=0.0)
+    reps_total: Mapped[int] = mapped_column(Integer, default=0)
+    distance_m: Mapped[float] = mapped_column(Float, default=0.0)
+    calories: Mapped[float] = mapped_column(Float, default=0.0)
+    duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    rpe_avg: Mapped[float | None] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
