@@ -245,3 +245,38 @@ async def test_nobody_else_reads_or_writes_my_progress(
     assert (await client.get(f"/api/v1/sessions/{sid}/progress", headers=coach.headers)).status_code == 200
     assert (await save(client, coach, sid, 0, {"version": 1, "data": {"sets": []}})).status_code == 403
     assert (await progress(client, ana, sid))["exercises"][0]["version"] == 1
+
+
+async def test_finished_sessions_are_listed_by_period_discipline_and_type(
+    client: httpx.AsyncClient, ana: Account, bo: Account
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    plans = [
+        (today - timedelta(days=2), "# Squats\nBack squat 5x5 @ 75%\n"),
+        (today - timedelta(days=20), "# Row\nFor time\n  2000 m Row\n"),
+        (today - timedelta(days=200), "# Fran\n21-15-9 for time\n  Thruster 43/30 kg\n  Pull-up\n"),
+    ]
+    for day, source in plans:
+        sid = (await plan(client, ana, date=day, source=source))["id"]
+        await client.post(f"/api/v1/sessions/{sid}/start", headers=ana.headers)
+        await save(client, ana, sid, 0, {"version": 1, "status": "completed"})
+        assert (await client.post(f"/api/v1/sessions/{sid}/complete", headers=ana.headers)).status_code == 200
+    await started(client, ana)  # running, not finished: never listed
+
+    async def listed(**params: Any) -> list[tuple[str, str]]:
+        response = await client.get("/api/v1/training/sessions", params=params, headers=ana.headers)
+        assert response.status_code == 200, response.text
+        return [(i["title"], i["metrics"]["discipline"]) for i in response.json()["items"]]
+
+    assert await listed() == [("Squats", "strength"), ("Row", "endurance"), ("Fran", "functional")]
+    assert await listed(period="week") == [("Squats", "strength")]
+    assert await listed(period="month") == [("Squats", "strength"), ("Row", "endurance")]
+    assert await listed(discipline="functional") == [("Fran", "functional")]
+    assert await listed(type="for_time") == [("Row", "endurance"), ("Fran", "functional")]
+    assert await listed(limit=1, offset=1) == [("Row", "endurance")]
+    bad = await client.get("/api/v1/training/sessions", params={"period": "decade"}, headers=ana.headers)
+    assert bad.status_code == 422
+    theirs = await client.get("/api/v1/training/sessions", params={"athlete_id": ana.id}, headers=bo.headers)
+    assert theirs.status_code == 404

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Query, status
 from fastapi.responses import JSONResponse
 
 from atelier.accounts.auth import CurrentUser
@@ -19,6 +19,8 @@ from atelier.training.schemas import (
     AttemptOut,
     ExerciseOut,
     ExerciseSaveIn,
+    FinishedPage,
+    FinishedSessionOut,
     MetricsOut,
     ProgressOut,
     Summary,
@@ -106,6 +108,48 @@ async def save_exercise(
             session, user, idempotency_key, scope, digest, 200, out.model_dump(mode="json")
         )
     return out
+
+
+@router.get("/training/sessions", response_model=FinishedPage)
+async def finished_sessions(
+    session: SessionDep,
+    user: CurrentUser,
+    period: Literal["week", "month", "quarter", "year"] | None = None,
+    discipline: Literal["strength", "endurance", "functional", "calisthenics"] | None = None,
+    type: Annotated[str | None, Query(max_length=20, description="for_time, amrap, emom, strength…")] = None,
+    athlete_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> FinishedPage:
+    """Finished sessions with their metrics, newest first: the last week, month, quarter or year
+    (in your time zone), one discipline, one type of workout."""
+    found, total = await service.finished_sessions(
+        session,
+        user,
+        athlete_id,
+        period=period,
+        discipline=discipline,
+        session_type=type,
+        limit=limit,
+        offset=offset,
+    )
+    return FinishedPage(
+        items=[
+            FinishedSessionOut(
+                session_id=row.id,
+                title=row.title,
+                date=row.session_date,
+                series_id=row.parent_id,
+                started_at=row.started_at,
+                ended_at=row.ended_at,
+                metrics=MetricsOut.model_validate(metrics),
+            )
+            for row, metrics in found
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/sessions/{session_id}/metrics", response_model=MetricsOut)

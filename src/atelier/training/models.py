@@ -154,4 +154,6 @@ class TrainingMetrics(Base):
     calories: Mapped[float] = mapped_column(Float, default=0.0)
     duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
     rpe_avg: Mapped[float | None] = mapped_column(Float)
+    discipline: Mapped[str] = mapped_column(String(16), default="functional")
+    session_type: Mapped[str] = mapped_column(String(20), default="")
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

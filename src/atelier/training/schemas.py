@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -90,4 +90,23 @@ class MetricsOut(BaseModel):
     calories: float
     duration_seconds: int
     rpe_avg: float | None
+    discipline: str
+    session_type: str
     computed_at: datetime
+
+
+class FinishedSessionOut(BaseModel):
+    session_id: uuid.UUID
+    title: str
+    date: date
+    series_id: uuid.UUID | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    metrics: MetricsOut
+
+
+class FinishedPage(BaseModel):
+    items: list[FinishedSessionOut]
+    total: int
+    limit: int
+    offset: int

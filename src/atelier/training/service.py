@@ -11,7 +11,9 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -34,6 +36,7 @@ from atelier.training.models import (
     ProgressExercise,
     TrainingMetrics,
 )
+from atelier.wods.catalog import movement_catalog
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -362,6 +365,24 @@ def totals(found: list[ProgressExercise]) -> dict[str, Any]:
     }
 
 
+DISCIPLINES = ("strength", "endurance", "functional", "calisthenics")
+
+
+def discipline_of(snapshot: dict[str, Any]) -> str:
+    """Which of the workshop's coaches a session belongs to, from what it planned: only cardio
+    machines and runs is endurance, only bodyweight gymnastics is calisthenics, only lifts is
+    strength, and anything mixed is functional (a metcon)."""
+    catalog = movement_catalog()
+    modalities = {catalog[m].modality for m in snapshot.get("movements", []) if m in catalog}
+    if modalities == {"cardio"}:
+        return "endurance"
+    if modalities == {"gymnastics"}:
+        return "calisthenics"
+    if modalities == {"strength"}:
+        return "strength"
+    return "functional"
+
+
 async def compute_metrics(session: AsyncSession, row: Session) -> TrainingMetrics:
     """Store (or recompute after a correction) the finished session's metrics."""
     progress = await progress_of(session, row)
@@ -369,7 +390,13 @@ async def compute_metrics(session: AsyncSession, row: Session) -> TrainingMetric
     duration = await session.scalar(
         select(func.coalesce(func.sum(Attempt.duration_seconds), 0)).where(Attempt.session_id == row.id)
     )
-    values = totals(found) | {"duration_seconds": int(duration or 0), "computed_at": utcnow()}
+    snapshot = row.snapshot or {}
+    values = totals(found) | {
+        "duration_seconds": int(duration or 0),
+        "discipline": discipline_of(snapshot),
+        "session_type": str(snapshot.get("type", ""))[:20],
+        "computed_at": utcnow(),
+    }
     metrics = await session.get(TrainingMetrics, row.id)
     if metrics is None:
         metrics = TrainingMetrics(session_id=row.id, athlete_id=row.athlete_id, **values)
@@ -387,3 +414,41 @@ async def metrics_of(session: AsyncSession, actor: User, session_id: uuid.UUID) 
     if metrics is None:
         raise NotFound("metrics (the session is not finished)")
     return metrics
+
+
+PERIODS = {"week": 7, "month": 31, "quarter": 92, "year": 366}
+
+
+async def finished_sessions(
+    session: AsyncSession,
+    actor: User,
+    athlete_id: uuid.UUID | None,
+    *,
+    period: str | None,
+    discipline: str | None,
+    session_type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[Session, TrainingMetrics]], int]:
+    """Finished sessions with their metrics, newest first (seed 004's History tab)."""
+    whose = await planning.athlete_for(session, actor, athlete_id)
+    statement = (
+        select(Session, TrainingMetrics)
+        .join(TrainingMetrics, TrainingMetrics.session_id == Session.id)
+        .where(Session.athlete_id == whose, Session.status == Status.completed)
+    )
+    if period is not None:
+        zone_name = await planning.zone_for(session, whose, None)
+        today = utcnow().astimezone(ZoneInfo(zone_name)).date()
+        statement = statement.where(Session.session_date > today - timedelta(days=PERIODS[period]))
+    if discipline is not None:
+        statement = statement.where(TrainingMetrics.discipline == discipline)
+    if session_type is not None:
+        statement = statement.where(TrainingMetrics.session_type == session_type)
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    rows = await session.execute(
+        statement.order_by(Session.session_date.desc(), Session.ended_at.desc(), Session.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(s, m) for s, m in rows.all()], int(total or 0)

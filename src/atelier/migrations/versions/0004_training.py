@@ -120,6 +120,8 @@ def upgrade() -> None:
         sa.Column("calories", sa.Float(), nullable=False),
         sa.Column("duration_seconds", sa.Integer(), nullable=False),
         sa.Column("rpe_avg", sa.Float()),
+        sa.Column("discipline", sa.String(16), nullable=False),
+        sa.Column("session_type", sa.String(20), nullable=False),
         sa.Column("computed_at", WHEN, nullable=False),
     )
     op.create_index("ix_training_metrics_athlete_id", "training_metrics", ["athlete_id"])
