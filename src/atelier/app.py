@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,8 @@ from atelier.planning.feed_api import router as feed_router
 from atelier.planning.graphql import PlanningQueries
 from atelier.planning.routines_api import router as routines_router
 from atelier.training.api import router as training_router
+from atelier.training.recovery import prune_forever
+from atelier.training.recovery_api import router as recovery_router
 from atelier.wods.api import router as wods_router
 from atelier.wods.graphql import WodQueries
 
@@ -34,9 +37,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime or Runtime.from_settings(settings)
+        # Periodic jobs run with a served app, not with one a test or a tool hands a runtime to.
+        jobs = [asyncio.create_task(prune_forever(app.state.runtime))] if owned else []
         try:
             yield
         finally:
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             if owned:
                 await app.state.runtime.close()
 
@@ -54,6 +62,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(wods_router)
     # Before planning: POST /sessions/{id}/attempts would otherwise match /sessions/{id}/{action}.
     app.include_router(training_router)
+    app.include_router(recovery_router)
     app.include_router(planning_router)
     app.include_router(routines_router)
     app.include_router(classes_router)

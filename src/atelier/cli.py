@@ -277,3 +277,29 @@ def export_ics(
         return
     Path(output).write_bytes(data)
     _say(err, f"wrote {len(data)} bytes to {output}")
+
+
+recovery_app = typer.Typer(help="Runner recovery snapshots.", no_args_is_help=True)
+app.add_typer(recovery_app, name="recovery")
+
+
+@recovery_app.command("prune")
+def recovery_prune() -> None:
+    """Delete recovery snapshots older than 7 days or whose session is finished (the server also
+    does this every hour; running both at once is harmless)."""
+
+    async def prune(settings: Settings) -> int:
+        from atelier.db import unit_of_work
+        from atelier.kit.clock import utcnow
+        from atelier.kit.runtime import Runtime
+        from atelier.training import recovery
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            async with unit_of_work(runtime.sessions, system=True) as session:
+                return await recovery.prune(session, utcnow())
+        finally:
+            await runtime.close()
+
+    deleted = _run(prune)
+    _say(console, f"recovery: {deleted} snapshot{'' if deleted == 1 else 's'} deleted")
