@@ -303,3 +303,121 @@ def recovery_prune() -> None:
 
     deleted = _run(prune)
     _say(console, f"recovery: {deleted} snapshot{'' if deleted == 1 else 's'} deleted")
+
+
+session_app = typer.Typer(help="Training sessions.", no_args_is_help=True)
+app.add_typer(session_app, name="session")
+
+LB_PER_KG = 2.20462262
+
+
+@session_app.command("log")
+def session_log(
+    user: Annotated[str, typer.Option("--user", help="e-mail of the athlete")],
+    day: Annotated[
+        str, typer.Option("--date", help="the day it happened, YYYY-MM-DD, in the athlete's zone")
+    ],
+    source: Annotated[
+        Path | None, typer.Option("--source", exists=True, dir_okay=False, help="a WODCraft file")
+    ] = None,
+    wod_id: Annotated[str | None, typer.Option("--wod-id", help="a stored WOD instead of a file")] = None,
+    at: Annotated[str, typer.Option("--time", help="when it started, HH:MM")] = "12:00",
+    minutes: Annotated[int, typer.Option("--minutes", min=0, max=1440, help="how long it lasted")] = 60,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            exists=True,
+            dir_okay=False,
+            help='JSON list of {"position", "status", "data", "notes"}, as the auto-save takes them',
+        ),
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes")] = None,
+) -> None:
+    """Record a finished session after the fact (back-filling), through the same rules as the app:
+    it is planned, started, logged exercise by exercise, completed, and its metrics computed."""
+    import json
+    import uuid
+    from datetime import date, time
+
+    try:
+        when = date.fromisoformat(day)
+        starts = time.fromisoformat(at)
+        entries = json.loads(data.read_text(encoding="utf-8")) if data else []
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ValueError("--data must be a JSON list of objects")
+        wod = uuid.UUID(wod_id) if wod_id else None
+    except (ValueError, UnicodeDecodeError) as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(2) from exc
+    if (source is None) == (wod is None):
+        _say(err, "error: give either --source FILE or --wod-id ID")
+        raise typer.Exit(2)
+    text = source.read_text(encoding="utf-8") if source else None
+
+    async def log(settings: Settings) -> list[str]:
+        from atelier.accounts import repository as accounts
+        from atelier.db import set_rls_context, unit_of_work
+        from atelier.kit.problems import Problem
+        from atelier.kit.runtime import Runtime
+        from atelier.planning import service as planning
+        from atelier.planning.recurrence import local_instant
+        from atelier.planning.schemas import SessionIn
+        from atelier.training import service as training
+        from atelier.training.models import ExerciseStatus
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            async with unit_of_work(runtime.sessions, system=True) as session:
+                athlete = await accounts.user_by_email(session, user)
+                if athlete is None:
+                    raise Problem(404, f"no account with e-mail {user}")
+                await set_rls_context(session, user_id=athlete.id)
+                planned = await planning.create(
+                    session,
+                    runtime,
+                    athlete,
+                    SessionIn(source=text, wod_id=wod, date=when, time=starts, notes=notes),
+                )
+                await planning.act(session, runtime, athlete, planned.id, "start")
+                view = await training.progress_view(session, athlete, planned.id)
+                versions = {e.position: e.version for e in view.exercises}
+                for entry in entries:
+                    position = entry.get("position")
+                    if not isinstance(position, int) or position not in versions:
+                        raise Problem(422, f"no exercise at position {position!r} (0 to {len(versions) - 1})")
+                    fields = {k for k in ("status", "data", "notes") if k in entry}
+                    change = training.ExerciseSave(
+                        version=versions[position],
+                        status=ExerciseStatus(entry["status"]) if "status" in entry else None,
+                        notes=entry.get("notes"),
+                        media=None,
+                        data=entry.get("data"),
+                        correction=False,
+                        fields=fields,
+                    )
+                    _, saved = await training.save_exercise(session, athlete, planned.id, position, change)
+                    versions[position] = saved.version
+                row = await planning.act(session, runtime, athlete, planned.id, "complete")
+                started = local_instant(when, starts, row.timezone)
+                metrics = await training.backfill_times(session, row, started, minutes * 60)
+                profile = await accounts.profile_of(session, athlete.id)
+                pounds = profile is not None and profile.units == "lb"
+                volume = metrics.volume_kg * LB_PER_KG if pounds else metrics.volume_kg
+                return [
+                    f"logged {row.title!r} on {when.isoformat()} at {starts:%H:%M} ({row.timezone})",
+                    f"volume {volume:,.0f} {'lb' if pounds else 'kg'}, {metrics.reps_total} reps, "
+                    f"{metrics.duration_seconds // 60} min"
+                    + (f", RPE {metrics.rpe_avg:g}" if metrics.rpe_avg is not None else ""),
+                ]
+        except Problem as problem:
+            _say(err, f"error: {problem.detail}")
+            raise typer.Exit(2 if problem.status < 500 else 1) from problem
+        except ValueError as exc:  # a status that is not one, in --data
+            _say(err, f"error: {exc}")
+            raise typer.Exit(2) from exc
+        finally:
+            await runtime.close()
+
+    for line in _run(log):
+        _say(console, line)

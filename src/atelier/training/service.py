@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -456,3 +456,19 @@ async def finished_sessions(
         .offset(offset)
     )
     return [(s, m) for s, m in rows.all()], int(total or 0)
+
+
+async def backfill_times(
+    session: AsyncSession, row: Session, started_at: datetime, duration_seconds: int
+) -> TrainingMetrics:
+    """A session logged after the fact (``atelier session log``): its attempt and the session get
+    the time it really happened, and its metrics the real duration."""
+    attempt = await latest_attempt(session, row)
+    if attempt is not None:
+        attempt.started_at = started_at
+        attempt.ended_at = started_at + timedelta(seconds=duration_seconds)
+        attempt.duration_seconds = duration_seconds
+    row.started_at = started_at
+    row.ended_at = started_at + timedelta(seconds=duration_seconds)
+    await session.flush()
+    return await compute_metrics(session, row)
