@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from atelier.accounts.auth import CurrentUser
@@ -13,7 +13,7 @@ from atelier.kit.problems import Conflict
 from atelier.kit.runtime import RuntimeDep, SessionDep
 from atelier.planning import service as planning
 from atelier.planning.models import Status
-from atelier.training import service
+from atelier.training import results, service
 from atelier.training.schemas import (
     AttemptIn,
     AttemptOut,
@@ -23,6 +23,7 @@ from atelier.training.schemas import (
     FinishedSessionOut,
     MetricsOut,
     ProgressOut,
+    ResultOut,
     Summary,
 )
 
@@ -150,6 +151,28 @@ async def finished_sessions(
         limit=limit,
         offset=offset,
     )
+
+
+@router.post("/sessions/{session_id}/result", response_model=ResultOut, status_code=status.HTTP_201_CREATED)
+async def record_result(
+    session_id: uuid.UUID,
+    body: results.ResultIn,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: CurrentUser,
+) -> ResultOut:
+    """Record the score of a scored WOD: a running session is completed with it; a finished one
+    has its result corrected (200). The fields depend on the score type (time, rounds+reps, …)."""
+    result, created = await results.record(session, runtime, user, session_id, body)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return ResultOut.model_validate(result)
+
+
+@router.get("/sessions/{session_id}/result", response_model=ResultOut)
+async def read_result(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> ResultOut:
+    return ResultOut.model_validate(await results.result_of(session, user, session_id))
 
 
 @router.get("/sessions/{session_id}/metrics", response_model=MetricsOut)

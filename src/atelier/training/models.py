@@ -157,3 +157,33 @@ class TrainingMetrics(Base):
     discipline: Mapped[str] = mapped_column(String(16), default="functional")
     session_type: Mapped[str] = mapped_column(String(20), default="")
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Result(Base):
+    """A scored performance on a WOD (DESIGN.md): one per finished session, replaced on correction.
+
+    ``workout_hash`` is the hash of what the workout *is* (``wods.metadata.workout_hash``), so every
+    version and copy of Fran that compiles to the same workout ranks on one board.
+    """
+
+    __tablename__ = "results"
+    __table_args__ = (Index("ix_results_workout_hash", "workout_hash"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), unique=True)
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    wod_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("wods.id", ondelete="SET NULL"))
+    wod_version: Mapped[int | None] = mapped_column(Integer)
+    workout_hash: Mapped[str] = mapped_column(String(64))
+    score_type: Mapped[str] = mapped_column(String(16))  # time, rounds+reps, reps, load, calories, multi
+    score_value: Mapped[float | None] = mapped_column(Float)
+    score_secondary: Mapped[float | None] = mapped_column(Float)
+    score_unit: Mapped[str | None] = mapped_column(String(10))
+    capped: Mapped[bool] = mapped_column(default=False)
+    is_rx: Mapped[bool] = mapped_column(default=True)
+    level: Mapped[str | None] = mapped_column(String(16))
+    is_dnf: Mapped[bool] = mapped_column(default=False)
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

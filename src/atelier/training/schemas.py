@@ -110,3 +110,35 @@ class FinishedPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class ResultPartOut(BaseModel):
+    title: str
+    score_type: str
+    value: float | None
+    secondary: float | None
+    unit: str | None
+    capped: bool
+
+
+class ResultOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    athlete_id: uuid.UUID
+    wod_id: uuid.UUID | None
+    wod_version: int | None
+    workout_hash: str
+    score_type: str
+    score_value: float | None
+    score_secondary: float | None
+    score_unit: str | None
+    capped: bool
+    is_rx: bool
+    level: str | None
+    is_dnf: bool
+    parts: list[ResultPartOut]
+    notes: str | None
+    recorded_at: datetime
+    updated_at: datetime

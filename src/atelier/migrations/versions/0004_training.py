@@ -125,6 +125,30 @@ def upgrade() -> None:
         sa.Column("computed_at", WHEN, nullable=False),
     )
     op.create_index("ix_training_metrics_athlete_id", "training_metrics", ["athlete_id"])
+    op.create_table(
+        "results",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        _session(),
+        _athlete(),
+        sa.Column("wod_id", sa.Uuid(), sa.ForeignKey("wods.id", ondelete="SET NULL")),
+        sa.Column("wod_version", sa.Integer()),
+        sa.Column("workout_hash", sa.String(64), nullable=False),
+        sa.Column("score_type", sa.String(16), nullable=False),
+        sa.Column("score_value", sa.Float()),
+        sa.Column("score_secondary", sa.Float()),
+        sa.Column("score_unit", sa.String(10)),
+        sa.Column("capped", sa.Boolean(), nullable=False),
+        sa.Column("is_rx", sa.Boolean(), nullable=False),
+        sa.Column("level", sa.String(16)),
+        sa.Column("is_dnf", sa.Boolean(), nullable=False),
+        sa.Column("parts", sa.JSON(), nullable=False),
+        sa.Column("notes", sa.Text()),
+        sa.Column("recorded_at", WHEN, nullable=False),
+        sa.Column("updated_at", WHEN, nullable=False),
+        sa.UniqueConstraint("session_id", name="uq_results_session_id"),
+    )
+    op.create_index("ix_results_athlete_id", "results", ["athlete_id"])
+    op.create_index("ix_results_workout_hash", "results", ["workout_hash"])
     if op.get_bind().dialect.name == "postgresql":
         for table, (using, check) in POLICIES.items():
             op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -160,6 +184,11 @@ POLICIES = {
         f"athlete_id = {ME} OR {SYSTEM} OR {_coaches('training_metrics.athlete_id')}",
         f"athlete_id = {ME} OR {SYSTEM}",
     ),
+    # Leaderboards (issue 5) will read others' results through their own rules; until then, like metrics.
+    "results": (
+        f"athlete_id = {ME} OR {SYSTEM} OR {_coaches('results.athlete_id')}",
+        f"athlete_id = {ME} OR {SYSTEM}",
+    ),
 }
 
 
@@ -168,6 +197,7 @@ def downgrade() -> None:
         for table in POLICIES:
             op.execute(f"DROP POLICY IF EXISTS {table}_access ON {table}")
     for table in (
+        "results",
         "training_metrics",
         "recovery_snapshots",
         "idempotent_requests",
