@@ -67,4 +67,6 @@ async def get_session(runtime: RuntimeDep, request: Request) -> AsyncIterator[As
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit runs before the response is sent, so a 200 means the write is durable
+# (with the default scope FastAPI exits yield dependencies after sending; tests/training/test_crash.py).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
