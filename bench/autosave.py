@@ -75,7 +75,7 @@ from atelier.kit.clock import utcnow
 from atelier.kit.types import UTCDateTime
 from atelier.training.models import Progress, ProgressExercise
 from bench.calendar import Served
-from bench.wod_search import PG_ADMIN, RESULTS, Backend, answers, open_backend
+from bench.wod_search import PG_ADMIN, RESULTS, Backend, answers, open_backend, quantile
 
 SOURCE = "# Day\n## A\nBack squat 5x5 @ 75%\n## B\nDeadlift 5x3 @ 80%\n## C\nBench press 5x5 @ 70%\n"
 TARGET_RATIO = 0.40
@@ -144,13 +144,7 @@ class Run:
         return self.ok / self.seconds if self.seconds else 0.0
 
     def quantile(self, q: float) -> float:
-        ordered = sorted(self.samples)
-        if not ordered:
-            return float("nan")
-        position = (len(ordered) - 1) * q
-        low = int(position)
-        high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+        return quantile(self.samples, q) if self.samples else float("nan")
 
 
 def next_data(exercise: Exercise, step: int) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from atelier.kit.clock import utcnow
 from atelier.planning.models import Session, SessionKind, Status
 from atelier.planning.recurrence import Rule, Schedule
 from atelier.planning.service import rule_json
-from bench.wod_search import Backend, bench_settings, open_backend
+from bench.wod_search import Backend, bench_settings, open_backend, quantile
 
 TARGET_MS = 15.0
 ZONE = "Europe/Paris"
@@ -239,11 +239,7 @@ class Path:
     baseline: bool = False
 
     def quantile(self, q: float) -> float:
-        ordered = sorted(self.samples)
-        position = (len(ordered) - 1) * q
-        low = int(position)
-        high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+        return quantile(self.samples, q)
 
 
 def api_call(backend: Backend, first: date, last: date, client: httpx.AsyncClient | None = None) -> Call:

@@ -792,6 +792,15 @@ class Answer:
 Call = Callable[[], Awaitable[tuple[float, Answer]]]
 
 
+def quantile(samples: list[float], q: float) -> float:
+    """The q-quantile of the samples, interpolated between the two nearest (numpy's default)."""
+    ordered = sorted(samples)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 @dataclass
 class TimedPath:
     name: str
@@ -802,11 +811,7 @@ class TimedPath:
     baseline: bool = False
 
     def quantile(self, q: float) -> float:
-        ordered = sorted(self.samples)
-        position = (len(ordered) - 1) * q
-        low = int(position)
-        high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+        return quantile(self.samples, q)
 
     def totals(self) -> str:
         return ", ".join(str(a) for a in sorted(self.answers, key=lambda a: (a.total, bool(a.capped))))
