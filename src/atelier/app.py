@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,16 @@ from atelier.wods.api import router as wods_router
 from atelier.wods.graphql import WodQueries
 
 MAX_BODY_BYTES = 1_048_576
+
+
+def serve_app() -> FastAPI:
+    """The app a server process runs (``atelier serve --workers N`` builds one in each worker)."""
+    app = create_app()
+    # Everything imported so far lives as long as the process: freezing it keeps the collector
+    # from walking those objects again on every full collection during requests.
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

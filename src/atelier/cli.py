@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import getpass
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -52,11 +51,18 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     library: Annotated[bool, typer.Option(help="import WODCraft's benchmark WODs if missing")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="server processes (each holds up to ATELIER_DATABASE_POOL_SIZE PostgreSQL connections)",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate, then serve the app on ATELIER_DATABASE_URL."""
     import uvicorn
 
-    from atelier.app import create_app
+    from atelier.app import serve_app
     from atelier.migrations.run import upgrade_database
 
     _run(upgrade_database)
@@ -64,12 +70,13 @@ def serve(
         created, _ = _run(_import_library_quietly)
         if created:
             console.print(f"imported {created} benchmark WODs from WODCraft's library")
-    app = create_app(get_settings())
-    # Everything imported so far lives as long as the process: freezing it keeps the collector
-    # from walking those objects again on every full collection during requests.
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    if workers > 1:
+        # Each worker process builds its own app (and its own pool, cache and jobs).
+        uvicorn.run(
+            "atelier.app:serve_app", factory=True, host=host, port=port, proxy_headers=True, workers=workers
+        )
+        return
+    uvicorn.run(serve_app(), host=host, port=port, proxy_headers=True)
 
 
 async def _import_library_quietly(settings: Settings) -> tuple[int, int]:

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
         default="atelier_app",
         description="PostgreSQL role the application switches to so row-level security applies",
     )
+    database_pool_size: int = Field(
+        default=30,
+        ge=1,
+        description="PostgreSQL connections each serving process may hold (opened as needed, no overflow)",
+    )
     redis_url: str | None = Field(default=None, description="Redis URL for cache and pub/sub")
     secret_key: str = Field(default="change-me-in-production-please-32b", description="JWT signing key")
     access_token_minutes: int = 30

@@ -29,22 +29,33 @@ def is_postgres(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
-def create_engine(url: str, *, role: str | None = None, echo: bool = False) -> AsyncEngine:
+POOL_SIZE = 30  # Settings.database_pool_size's default
+
+
+def create_engine(
+    url: str,
+    *,
+    role: str | None = None,
+    echo: bool = False,
+    pool_size: int = POOL_SIZE,
+    pre_ping: bool = True,
+) -> AsyncEngine:
     """An engine for ``url``; on PostgreSQL every connection switches to ``role`` so RLS applies."""
     if is_postgres(url):
-        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
-        # that ignores the values (an array filter matching 25 % of rows or 0.1 % gets the same
-        # plan). Searches vary too much for that; planning each run costs well under a millisecond.
         engine = create_async_engine(
             url,
             echo=echo,
-            pool_pre_ping=True,
-            pool_size=10,
-            max_overflow=20,
+            pool_pre_ping=pre_ping,
+            # A fixed pool, opened as needed: under a burst, requests queue for a connection rather
+            # than open and close overflow ones (a new connection forks a backend, switches role and
+            # prepares every statement again; bench/autosave.py). Size it so that every process's
+            # pool fits under max_connections (100 by default).
+            pool_size=pool_size,
+            max_overflow=0,
             # JIT compiles a plan whose estimated cost passes 100k: an OR-ed RLS policy with a
             # subplan can estimate that high on a 1 ms query and then spend 25 ms compiling it
             # (bench/calendar.py). Nothing here is an analytical query that would repay it.
-            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan", "jit": "off"}},
+            connect_args={"server_settings": {"jit": "off"}},
         )
         if role:
             _switch_role_on_connect(engine, role)

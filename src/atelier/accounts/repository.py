@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import AthleteProfile, AuthSession, CoachLink, LinkStatus, User
@@ -26,17 +26,20 @@ async def auth_session(
     )
 
 
+# Built once: every authenticated request runs it, and building the expression costs more than
+# running it.
+_CALLER = (
+    select(AuthSession, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("login"), AuthSession.user_id == bindparam("account"))
+)
+
+
 async def caller(
     session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
 ) -> tuple[AuthSession, User] | None:
     """A login and its account in one round trip (every authenticated request asks for both)."""
-    row = (
-        await session.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_CALLER, {"login": session_id, "account": user_id})).first()
     return (row[0], row[1]) if row is not None else None
 
 

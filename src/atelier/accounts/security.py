@@ -70,7 +70,27 @@ def issue_access_token(settings: Settings, user_id: uuid.UUID, session_id: uuid.
     return jwt.encode(payload, settings.secret_key, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
+# Verified claims by (key, token): every request carries its token, and checking the signature and
+# parsing the JSON again each time costs more than the rest of authentication. Only tokens that
+# verified are kept, and the expiry is checked on every use.
+_verified: dict[tuple[str, str], AccessClaims] = {}
+_VERIFIED_KEPT = 10_000
+
+
 def read_access_token(settings: Settings, token: str) -> AccessClaims:
+    known = _verified.get((settings.secret_key, token))
+    if known is not None:
+        if known.expires_at <= utcnow():
+            raise InvalidToken("the access token has expired")
+        return known
+    claims = _decode_access_token(settings, token)
+    if len(_verified) >= _VERIFIED_KEPT:
+        _verified.clear()
+    _verified[(settings.secret_key, token)] = claims
+    return claims
+
+
+def _decode_access_token(settings: Settings, token: str) -> AccessClaims:
     try:
         payload = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp"]})
     except jwt.ExpiredSignatureError as exc:

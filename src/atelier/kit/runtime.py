@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from atelier.accounts.security import PasswordHashing
 from atelier.config import Settings
-from atelier.db import begin_writing, create_engine, session_factory
+from atelier.db import begin_writing, create_engine, is_postgres, session_factory
 from atelier.kit.cache import Cache, create_cache
 
 
@@ -22,13 +23,33 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     cache: Cache
     passwords: PasswordHashing
+    # PostgreSQL only: a small pool without the pre-ping round trip, for statements that may fail
+    # on a dropped connection because a checked path on ``engine`` runs after them (auto-save).
+    quick_engine: AsyncEngine | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
-        engine = create_engine(settings.database_url, role=settings.database_role, echo=settings.sql_echo)
+        engine = create_engine(
+            settings.database_url,
+            role=settings.database_role,
+            echo=settings.sql_echo,
+            pool_size=settings.database_pool_size,
+        )
+        quick = (
+            create_engine(
+                settings.database_url,
+                role=settings.database_role,
+                echo=settings.sql_echo,
+                pool_size=max(2, settings.database_pool_size // 3),
+                pre_ping=False,
+            )
+            if is_postgres(settings.database_url)
+            else None
+        )
         return cls(
             settings=settings,
             engine=engine,
+            quick_engine=quick,
             sessions=session_factory(engine),
             cache=create_cache(settings.redis_url),
             passwords=PasswordHashing(settings),
@@ -37,9 +58,13 @@ class Runtime:
     async def close(self) -> None:
         await self.cache.close()
         await self.engine.dispose()
+        if self.quick_engine is not None:
+            await self.quick_engine.dispose()
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies here are coroutines: FastAPI runs a plain function in its thread pool, and that hop
+# costs more than the dependency itself on every request.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -50,8 +75,9 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_session(runtime: RuntimeDep, request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's one session: committed once when the endpoint returns, rolled back on error.
+@asynccontextmanager
+async def request_session(runtime: Runtime, request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one session: committed once when the block ends, rolled back on error.
 
     Requests that may write start as writers (see ``begin_writing``), so on SQLite concurrent
     bookings or starts queue for the lock instead of failing half-way.
@@ -65,6 +91,11 @@ async def get_session(runtime: RuntimeDep, request: Request) -> AsyncIterator[As
         except BaseException:
             await session.rollback()
             raise
+
+
+async def get_session(runtime: RuntimeDep, request: Request) -> AsyncIterator[AsyncSession]:
+    async with request_session(runtime, request) as session:
+        yield session
 
 
 # scope="function": the commit runs before the response is sent, so a 200 means the write is durable

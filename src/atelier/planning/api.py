@@ -65,9 +65,9 @@ async def create(body: SessionIn, session: SessionDep, runtime: RuntimeDep, user
 class PageOf:
     """Whose sessions and which page: the query parameters both session lists take."""
 
-    athlete_id: uuid.UUID | None = None
-    limit: Annotated[int, Query(ge=1, le=200)] = 50
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0
+    athlete_id: uuid.UUID | None
+    limit: int
+    offset: int
 
     def of(self, found: tuple[list[Session], int]) -> SessionPage:
         rows, total = found
@@ -76,7 +76,16 @@ class PageOf:
         )
 
 
-PageDep = Annotated[PageOf, Depends()]
+async def page_of(
+    athlete_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> PageOf:
+    # A coroutine, not the class itself: FastAPI would call a class in its thread pool.
+    return PageOf(athlete_id, limit, offset)
+
+
+PageDep = Annotated[PageOf, Depends(page_of)]
 
 
 @router.get("/sessions", response_model=SessionPage)

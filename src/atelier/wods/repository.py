@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -137,6 +138,9 @@ class SearchPage:
     total_capped: bool
 
 
+FORCE_CUSTOM_PLAN = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 async def search(
     session: AsyncSession, actor_id: uuid.UUID | None, query: WodQuery, *, with_source: bool = False
 ) -> SearchPage:
@@ -147,6 +151,12 @@ async def search(
     reported as a lower bound. The page loads summary columns only, never the compiled document.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
+        # that ignores the values (an array filter matching 25 % of rows or 0.1 % gets the same
+        # plan). Searches vary too much for that; planning each costs well under a millisecond.
+        # Only this transaction: the app's small fixed statements keep their cached plans.
+        await session.execute(FORCE_CUSTOM_PLAN)
     statement = search_statement(actor_id, query, postgres=postgres)
     bounded = statement.with_only_columns(Wod.id).limit(COUNT_CAP + 1).subquery()
     counted = int(await session.scalar(select(func.count()).select_from(bounded)) or 0)
