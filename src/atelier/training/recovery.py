@@ -22,8 +22,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import User
@@ -32,7 +30,7 @@ from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, NotFound
 from atelier.planning.models import Session, Status
 from atelier.training.models import RecoverySnapshot
-from atelier.training.service import latest_attempt, readable_session
+from atelier.training.service import insert_for, latest_attempt, readable_session
 
 if TYPE_CHECKING:
     from atelier.kit.runtime import Runtime
@@ -63,10 +61,6 @@ class RunnerState:
 class Recovery:
     snapshot: RecoverySnapshot
     row: Session
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def _own_session(session: AsyncSession, actor: User, session_id: uuid.UUID) -> Session:
@@ -111,7 +105,7 @@ async def save(session: AsyncSession, actor: User, session_id: uuid.UUID, given:
         "state": given.state,
         "updated_at": utcnow(),
     }
-    statement = _insert(session)(RecoverySnapshot).values(
+    statement = insert_for(session)(RecoverySnapshot).values(
         session_id=row.id, athlete_id=row.athlete_id, **values
     )
     await session.execute(

@@ -30,6 +30,7 @@ from atelier.training.exercises import checked_data, exercises_of
 from atelier.training.models import (
     Attempt,
     AttemptStatus,
+    ExerciseKind,
     ExerciseStatus,
     IdempotentRequest,
     Progress,
@@ -39,7 +40,7 @@ from atelier.training.models import (
 from atelier.wods.catalog import movement_catalog
 
 
-def _insert(session: AsyncSession) -> Any:
+def insert_for(session: AsyncSession) -> Any:
     return postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
@@ -64,7 +65,7 @@ async def _ensure_progress(session: AsyncSession, row: Session) -> Progress:
     now = utcnow()
     progress_id = uuid.uuid4()
     inserted = await session.execute(
-        _insert(session)(Progress)
+        insert_for(session)(Progress)
         .values(id=progress_id, session_id=row.id, athlete_id=row.athlete_id, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=[Progress.session_id, Progress.athlete_id])
     )
@@ -190,6 +191,12 @@ class ProgressView:
     exercises: list[ProgressExercise]
 
     @property
+    def updated_at(self) -> datetime:
+        """The last save of any exercise (a save touches its exercise only, never the progress row,
+        so two devices saving two exercises never wait for each other)."""
+        return max([self.progress.updated_at, *(e.updated_at for e in self.exercises)])
+
+    @property
     def summary(self) -> dict[str, int]:
         counts = {status: 0 for status in ExerciseStatus}
         for exercise in self.exercises:
@@ -257,6 +264,50 @@ async def remember(
     await session.flush()
 
 
+def _valid_data(kind: ExerciseKind, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return checked_data(kind, data).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Problem(
+            422, f"{kind.value} data: {where}: {first['msg']}", errors=exc.errors(include_url=False)
+        ) from exc
+
+
+def changed_columns(kind: ExerciseKind | None, change: ExerciseSave) -> dict[str, Any]:
+    """What a save writes besides the version: only the fields the request carries (``kind``, that
+    of the exercise, is needed when it carries data)."""
+    columns: dict[str, Any] = {}
+    if change.data is not None:
+        assert kind is not None
+        columns["data"] = _valid_data(kind, change.data)
+    return columns | plain_columns(change)
+
+
+def plain_columns(change: ExerciseSave) -> dict[str, Any]:
+    """The fields a save writes as they come: status, notes, media."""
+    columns: dict[str, Any] = {}
+    if change.status is not None:
+        columns["status"] = change.status
+    if "notes" in change.fields:
+        columns["notes"] = change.notes
+    if change.media is not None:
+        columns["media"] = change.media
+    return columns
+
+
+def data_fits(data: dict[str, Any]) -> dict[ExerciseKind, dict[str, Any]]:
+    """The data as stored, for every kind of exercise it is valid for (usually one)."""
+    fits: dict[ExerciseKind, dict[str, Any]] = {}
+    for kind in ExerciseKind:
+        try:
+            fits[kind] = checked_data(kind, data).model_dump(exclude_none=True)
+        except ValidationError:
+            continue
+    return fits
+
+
 async def save_exercise(
     session: AsyncSession, actor: User, session_id: uuid.UUID, position: int, change: ExerciseSave
 ) -> tuple[Session, ProgressExercise]:
@@ -288,25 +339,10 @@ async def save_exercise(
             current_version=exercise.version,
             current=exercise_json(exercise),
         )
-    if change.data is not None:
-        try:
-            exercise.data = checked_data(exercise.kind, change.data).model_dump(exclude_none=True)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise Problem(
-                422,
-                f"{exercise.kind.value} data: {where}: {first['msg']}",
-                errors=exc.errors(include_url=False),
-            ) from exc
-    if change.status is not None:
-        exercise.status = change.status
-    if "notes" in change.fields:
-        exercise.notes = change.notes
-    if change.media is not None:
-        exercise.media = change.media
+    for column, value in changed_columns(exercise.kind, change).items():
+        setattr(exercise, column, value)
     exercise.version += 1
-    exercise.updated_at = progress.updated_at = utcnow()
+    exercise.updated_at = utcnow()
     await session.flush()
     if row.status == Status.completed:
         await compute_metrics(session, row)
