@@ -193,7 +193,7 @@ class Served:
     client: httpx.AsyncClient
 
     @classmethod
-    async def start(cls, backend: Backend) -> Served:
+    async def start(cls, backend: Backend, workers: int = 1, pool_size: int | None = None) -> Served:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -203,9 +203,11 @@ class Served:
             "ATELIER_SECRET_KEY": bench_settings(backend.url).secret_key,
         }
         env.pop("ATELIER_REDIS_URL", None)
+        if pool_size is not None:
+            env["ATELIER_DATABASE_POOL_SIZE"] = str(pool_size)
         atelier = str(FilePath(sys.executable).with_name("atelier"))
         process = await asyncio.create_subprocess_exec(
-            atelier, "serve", "--port", str(port), "--no-library",
+            atelier, "serve", "--port", str(port), "--no-library", "--workers", str(workers),
             env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)

@@ -584,14 +584,17 @@ async def open_backend(name: str) -> Backend:
 
 
 def _capture_sql(backend: Backend) -> None:
-    """Record the statements the app's engine sends while ``backend.captured`` is a list."""
+    """Record the statements the app's engines send while ``backend.captured`` is a list."""
 
-    @event.listens_for(backend.runtime.engine.sync_engine, "before_cursor_execute")
     def _record(
         _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
     ) -> None:
         if backend.captured is not None:
             backend.captured.append((statement, parameters))
+
+    for engine in (backend.runtime.engine, backend.runtime.quick_engine):
+        if engine is not None:
+            event.listen(engine.sync_engine, "before_cursor_execute", _record)
 
 
 async def populate(backend: Backend, rows: list[dict[str, Any]], console: Console) -> None:
