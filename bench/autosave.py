@@ -752,11 +752,15 @@ def report(
                 console.print(f"  first {status if status > 0 else 'exception'}: {first}")
     api = next(r for r in runs if r.name.startswith("API") and not r.think_ms)  # back to back
     paced = next(r for r in runs if r.name.startswith("API") and r.think_ms)
-    writes = sum(1 for s in statements if s.split()[0].upper() in ("UPDATE", "INSERT", "DELETE"))
+    one_call = any("atelier_autosave" in statement for statement in statements)
     console.print(
-        f"The endpoint sent {len(statements)} statements for one save ({writes} writes), listed in "
-        f"{listing}, then COMMIT"
-        + (", plus the pool's pre-ping on each checkout." if backend.postgres else ".")
+        f"The endpoint sent {len(statements)} statement(s) for one save, listed in {listing}"
+        + (
+            ": one call of atelier_autosave in autocommit, on a pool without pre-ping."
+            if one_call
+            else ", then COMMIT"
+            + (", plus the pool's pre-ping on each checkout." if backend.postgres else ".")
+        )
     )
     ratio = api.rate / base.rate if base.rate else 0.0
     everyone = args.clients * args.saves
