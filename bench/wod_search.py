@@ -567,7 +567,9 @@ async def open_backend(name: str) -> Backend:
             postgres=postgres,
             runtime=runtime,
             client=client,
-            owner=create_engine(url),
+            owner=create_engine(
+                url, custom_plans=True
+            ),  # the raw baselines plan per values, as the app's reads do
             user_id=uuid.UUID(created.json()["id"]),
             headers={"Authorization": f"Bearer {token.json()['access_token']}"},
             database=database,

@@ -39,8 +39,13 @@ def create_engine(
     echo: bool = False,
     pool_size: int = POOL_SIZE,
     pre_ping: bool = True,
+    custom_plans: bool = False,
 ) -> AsyncEngine:
-    """An engine for ``url``; on PostgreSQL every connection switches to ``role`` so RLS applies."""
+    """An engine for ``url``; on PostgreSQL every connection switches to ``role`` so RLS applies.
+
+    ``custom_plans``: plan every execution for its values (tools running varied ad-hoc reads);
+    the app's varied reads (search, calendar) ask for that in their own transaction instead.
+    """
     if is_postgres(url):
         engine = create_async_engine(
             url,
@@ -55,7 +60,10 @@ def create_engine(
             # JIT compiles a plan whose estimated cost passes 100k: an OR-ed RLS policy with a
             # subplan can estimate that high on a 1 ms query and then spend 25 ms compiling it
             # (bench/calendar.py). Nothing here is an analytical query that would repay it.
-            connect_args={"server_settings": {"jit": "off"}},
+            connect_args={
+                "server_settings": {"jit": "off"}
+                | ({"plan_cache_mode": "force_custom_plan"} if custom_plans else {})
+            },
         )
         if role:
             _switch_role_on_connect(engine, role)
