@@ -118,7 +118,12 @@ async def save_exercise(
     async with request_session(runtime, request) as session:
         user = (await authenticate(session, runtime, token)).user
         try:
-            answer = await autosave.quick_save(session, user, session_id, position, change, remembered)
+            # The one call above already tried this UPDATE where it exists: do not repeat it.
+            answer = (
+                await autosave.quick_save(session, user, session_id, position, change, remembered)
+                if runtime.quick_engine is None
+                else None
+            )
         except autosave.KeyTaken:
             # Saved under a key already used: undo it, then replay the stored answer (or refuse the key).
             answer, user_id = None, user.id
