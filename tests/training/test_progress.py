@@ -117,6 +117,7 @@ async def test_a_stale_version_is_a_409_with_the_current_state(
         "reps": 4,
     }
     assert (await progress(client, ana, sid))["exercises"][1]["data"] == {"rounds": 3, "reps": 4}
+    assert stale.json()["current"] == first.json() == (await progress(client, ana, sid))["exercises"][1]
 
 
 async def test_a_retry_with_the_same_idempotency_key_is_applied_once(

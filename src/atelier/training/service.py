@@ -37,6 +37,7 @@ from atelier.training.models import (
     ProgressExercise,
     TrainingMetrics,
 )
+from atelier.training.schemas import ExerciseOut
 from atelier.wods.catalog import movement_catalog
 
 
@@ -350,20 +351,8 @@ async def save_exercise(
 
 
 def exercise_json(exercise: ProgressExercise) -> dict[str, Any]:
-    return {
-        "position": exercise.position,
-        "path": exercise.path,
-        "name": exercise.name,
-        "movement": exercise.movement,
-        "kind": exercise.kind.value,
-        "config": exercise.config,
-        "status": exercise.status.value,
-        "notes": exercise.notes,
-        "media": exercise.media,
-        "data": exercise.data,
-        "version": exercise.version,
-        "updated_at": exercise.updated_at.isoformat(),
-    }
+    """The exercise as every answer of the API writes it (a 409's ``current`` included)."""
+    return ExerciseOut.model_validate(exercise).model_dump(mode="json")
 
 
 # --- metrics ------------------------------------------------------------------------------------
