@@ -23,6 +23,9 @@ from atelier.planning.feed_api import router as feed_router
 from atelier.planning.graphql import PlanningQueries
 from atelier.planning.routines_api import router as routines_router
 from atelier.training.api import router as training_router
+from atelier.training.graphql import TrainingQueries
+from atelier.training.partitions import ensure_forever
+from atelier.training.records_api import router as records_router
 from atelier.training.recovery import prune_forever
 from atelier.training.recovery_api import router as recovery_router
 from atelier.wods.api import router as wods_router
@@ -49,7 +52,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         owned = runtime is None
         app.state.runtime = runtime or Runtime.from_settings(settings)
         # Periodic jobs run with a served app, not with one a test or a tool hands a runtime to.
-        jobs = [asyncio.create_task(prune_forever(app.state.runtime))] if owned else []
+        jobs = (
+            [
+                asyncio.create_task(prune_forever(app.state.runtime)),
+                asyncio.create_task(ensure_forever(app.state.runtime.engine)),
+            ]
+            if owned
+            else []
+        )
         try:
             yield
         finally:
@@ -74,11 +84,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # Before planning: POST /sessions/{id}/attempts would otherwise match /sessions/{id}/{action}.
     app.include_router(training_router)
     app.include_router(recovery_router)
+    app.include_router(records_router)
     app.include_router(planning_router)
     app.include_router(routines_router)
     app.include_router(classes_router)
     app.include_router(feed_router)
-    app.include_router(build_router(WodQueries, PlanningQueries), prefix="/graphql")
+    app.include_router(build_router(WodQueries, PlanningQueries, TrainingQueries), prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

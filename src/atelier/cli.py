@@ -46,6 +46,31 @@ def db_upgrade() -> None:
     console.print(f"database is up to date; {changed} catalog movements written")
 
 
+@db_app.command("partitions")
+def db_partitions(
+    ahead: Annotated[int, typer.Option(min=1, max=60, help="months to create ahead of this one")] = 3,
+) -> None:
+    """Create the monthly partitions of results and live events (PostgreSQL; the server also does
+    this at start and daily)."""
+
+    async def ensure(settings: Settings) -> dict[str, int]:
+        from atelier.kit.runtime import Runtime
+        from atelier.training import partitions
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            return await partitions.ensure(runtime.engine, ahead=ahead)
+        finally:
+            await runtime.close()
+
+    made = _run(ensure)
+    if not made:
+        console.print("partitions: SQLite keeps plain tables; nothing to do")
+        return
+    for table, count in made.items():
+        console.print(f"{table}: {count} month{'' if count == 1 else 's'} created")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",

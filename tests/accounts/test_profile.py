@@ -36,6 +36,7 @@ async def test_a_new_account_has_a_profile_with_defaults(client: httpx.AsyncClie
         "resting_hr": None,
         "max_hr": None,
         "one_rep_maxes": {},
+        "results_visibility": "public",
     }
 
 

@@ -29,9 +29,26 @@ POSTGRES_ONLY_INDEXES = {
 }
 
 
+def _partitions(connection: Connection) -> set[str]:
+    """Monthly partitions (and their indexes) on PostgreSQL: reached only through their parent."""
+    if connection.dialect.name != "postgresql":
+        return set()
+    rows = connection.execute(
+        text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid")
+    )
+    return {row[0] for row in rows}
+
+
 def _differences(connection: Connection) -> list[Any]:
     load_all()
-    context = MigrationContext.configure(connection, opts={"compare_type": False})
+    partitions = _partitions(connection)
+
+    def include_name(name: str | None, kind: str, parents: Any) -> bool:
+        return name not in partitions and parents.get("table_name") not in partitions
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": False, "include_name": include_name}
+    )
     found = []
     for diff in compare_metadata(context, Base.metadata):
         kind = diff[0] if isinstance(diff, tuple) else diff[0][0]
@@ -58,7 +75,7 @@ async def _drop(name: str | None) -> None:
 async def _tables(url: str) -> set[str]:
     engine = create_engine(url)
     async with engine.connect() as connection:
-        names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()) - _partitions(c))
     await engine.dispose()
     return names - {"alembic_version"}
 
@@ -118,7 +135,7 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
                 rows = await connection.execute(
                     text(
                         "SELECT relname, relrowsecurity, relforcerowsecurity "
-                        "FROM pg_class WHERE relkind = 'r'"
+                        "FROM pg_class WHERE relkind IN ('r', 'p')"
                     )
                 )
                 found = {r[0]: (r[1], r[2]) for r in rows}
@@ -147,6 +164,9 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
         "idempotent_requests",
         "recovery_snapshots",
         "training_metrics",
+        "results",
+        "class_teams",
+        "realized_events",
     ):
         assert flags[table] == (True, True), table
 

@@ -58,6 +58,8 @@ class AthleteProfile(Base):
     resting_hr: Mapped[int | None] = mapped_column(Integer)
     max_hr: Mapped[int | None] = mapped_column(Integer)
     one_rep_maxes: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    # "private" takes the athlete's results off every board but their own and their coaches'.
+    results_visibility: Mapped[str] = mapped_column(String(8), default="public")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

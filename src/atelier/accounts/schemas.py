@@ -77,6 +77,7 @@ class ProfileOut(BaseModel):
     resting_hr: int | None
     max_hr: int | None
     one_rep_maxes: dict[str, float]
+    results_visibility: Literal["public", "private"]
 
 
 class ProfileIn(Strict):
@@ -93,6 +94,9 @@ class ProfileIn(Strict):
     max_hr: int | None = Field(default=None, ge=100, le=240)
     one_rep_maxes: dict[str, float] | None = Field(
         default=None, description="movement id or alias → one-rep max in kg"
+    )
+    results_visibility: Literal["public", "private"] | None = Field(
+        default=None, description="private: your results leave every leaderboard but yours and your coaches'"
     )
 
     @field_validator("timezone")

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from wodcraft.catalog import load_catalog
@@ -25,6 +26,7 @@ from atelier.db import set_rls_context
 from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, NotFound, Problem
 from atelier.kit.runtime import Runtime
+from atelier.training.models import Result
 
 
 @dataclass(frozen=True)
@@ -141,15 +143,27 @@ async def profile(session: AsyncSession, user: User) -> AthleteProfile:
     return found
 
 
+NOT_EMPTY = frozenset(
+    {"category", "level", "units", "language", "timezone", "one_rep_maxes", "results_visibility"}
+)
+
+
 async def update_profile(session: AsyncSession, user: User, changes: ProfileIn) -> AthleteProfile:
     current = await profile(session, user)
     values = changes.model_dump(exclude_unset=True)
     if "one_rep_maxes" in values and values["one_rep_maxes"] is not None:
         values["one_rep_maxes"] = _catalog_maxes(values["one_rep_maxes"])
     for field, value in values.items():
-        if value is None and field in {"category", "level", "units", "language", "timezone", "one_rep_maxes"}:
+        if value is None and field in NOT_EMPTY:
             raise Problem(422, f"{field} cannot be empty")
         setattr(current, field, value)
+    if "results_visibility" in values:
+        # Boards read the visibility from each result (no join under RLS): keep them in step.
+        await session.execute(
+            update(Result)
+            .where(Result.athlete_id == user.id)
+            .values(is_public=current.results_visibility == "public")
+        )
     await session.flush()
     return current
 

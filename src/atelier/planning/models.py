@@ -194,6 +194,21 @@ class ClassSession(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # events turned into results
+
+
+class ClassTeam(Base):
+    """A team of a class: its members in the relay order the coach set (``members``, user ids)."""
+
+    __tablename__ = "class_teams"
+    __table_args__ = (UniqueConstraint("class_id", "name", name="uq_class_teams_class_name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    members: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class BookingStatus(enum.StrEnum):

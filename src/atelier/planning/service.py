@@ -297,7 +297,16 @@ async def act(
     if row.snapshot is None:
         await _take_snapshot(session, runtime, row)
     await _move_and_track(session, row, TARGET[action])
+    await _records_changed(runtime, row, TARGET[action])
     return row
+
+
+async def _records_changed(runtime: Runtime, row: Session, target: Status) -> None:
+    """A finished session may set records: the cached Records tab is dropped."""
+    if target == Status.completed:
+        from atelier.training import records
+
+        await records.forget(runtime, row.athlete_id)
 
 
 async def _move_and_track(session: AsyncSession, row: Session, target: Status) -> None:
@@ -323,6 +332,7 @@ async def act_on_date(
         raise Conflict("this date has not been started", current_status=Status.scheduled.value)
     row = await materialise(session, runtime, series, day)
     await _move_and_track(session, row, TARGET[action])
+    await _records_changed(runtime, row, TARGET[action])
     return row
 
 

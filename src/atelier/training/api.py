@@ -15,7 +15,7 @@ from atelier.kit.problems import Conflict
 from atelier.kit.runtime import RuntimeDep, SessionDep, request_session
 from atelier.planning import service as planning
 from atelier.planning.models import Status
-from atelier.training import autosave, results, service
+from atelier.training import autosave, records, results, service
 from atelier.training.schemas import (
     AttemptIn,
     AttemptOut,
@@ -149,6 +149,7 @@ async def save_exercise(
 @router.get("/training/sessions", response_model=FinishedPage)
 async def finished_sessions(
     session: SessionDep,
+    runtime: RuntimeDep,
     user: CurrentUser,
     period: Literal["week", "month", "quarter", "year"] | None = None,
     discipline: Literal["strength", "endurance", "functional", "calisthenics"] | None = None,
@@ -169,6 +170,9 @@ async def finished_sessions(
         limit=limit,
         offset=offset,
     )
+    flagged: dict[str, Any] = {}
+    if found:
+        flagged = (await records.athlete_book(session, runtime, found[0][0].athlete_id))["sessions"]
     return FinishedPage(
         items=[
             FinishedSessionOut(
@@ -179,6 +183,7 @@ async def finished_sessions(
                 started_at=row.started_at,
                 ended_at=row.ended_at,
                 metrics=MetricsOut.model_validate(metrics),
+                new_records=flagged.get(str(row.id), []),
             )
             for row, metrics in found
         ],

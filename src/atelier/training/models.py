@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atelier.db import Base
@@ -163,15 +175,23 @@ class Result(Base):
     """A scored performance on a WOD (DESIGN.md): one per finished session, replaced on correction.
 
     ``workout_hash`` is the hash of what the workout *is* (``wods.metadata.workout_hash``), so every
-    version and copy of Fran that compiles to the same workout ranks on one board.
+    version and copy of Fran that compiles to the same workout ranks on one board. ``performed_on``
+    is the session's date (the partition key on PostgreSQL); ``category`` is the athlete's when it was
+    done; ``is_public`` mirrors the athlete's ``results_visibility`` so boards filter without a join.
     """
 
     __tablename__ = "results"
-    __table_args__ = (Index("ix_results_workout_hash", "workout_hash"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("id", "performed_on", name="pk_results"),
+        UniqueConstraint("session_id", "performed_on", name="uq_results_session"),
+        Index("ix_results_board", "workout_hash", "performed_on"),
+        Index("ix_results_athlete", "athlete_id", "performed_on"),
+    )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), unique=True)
-    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    performed_on: Mapped[date] = mapped_column(Date)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     wod_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("wods.id", ondelete="SET NULL"))
     wod_version: Mapped[int | None] = mapped_column(Integer)
     workout_hash: Mapped[str] = mapped_column(String(64))
@@ -187,3 +207,46 @@ class Result(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    category: Mapped[str] = mapped_column(String(8), default="men")
+    is_public: Mapped[bool] = mapped_column(default=True)
+    class_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("class_sessions.id", ondelete="SET NULL"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("class_teams.id", ondelete="SET NULL"))
+
+
+class EventKind(enum.StrEnum):
+    complete = "complete"
+    start = "start"
+    rest = "rest"
+
+
+class RealizedEvent(Base):
+    """What an athlete (or a judge) reported during a class: seed 003's realized_events.
+
+    ``entrant_id`` is who ranks: the athlete, or their team. ``accepted`` is false for an event kept
+    for the timeline but not counted (out of turn, already finished), with the ``reason``;
+    ``done_after`` is the entrant's work along the path once the event was applied.
+    """
+
+    __tablename__ = "realized_events"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", "class_date", name="pk_realized_events"),
+        Index("ix_realized_events_entrant", "class_id", "entrant_id", "offset_s"),
+        Index("ix_realized_events_athlete", "class_id", "athlete_id", "offset_s"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    class_date: Mapped[date] = mapped_column(Date)
+    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    entrant_id: Mapped[uuid.UUID] = mapped_column()
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("class_teams.id", ondelete="SET NULL"))
+    offset_s: Mapped[float] = mapped_column(Float)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "realized_events_kind"))
+    movement: Mapped[str | None] = mapped_column(String(64))
+    quantity: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    accepted: Mapped[bool] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(300))
+    done_after: Mapped[float] = mapped_column(Float)
+    posted_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -87,6 +87,12 @@ def _order(entry: Entry[R]) -> tuple[float, ...]:
     return (0, rx, -entry.value)
 
 
+def is_better(candidate: Entry[R], than: Entry[R]) -> bool:
+    """Whether ``candidate`` ranks strictly ahead of ``than`` (same score type)."""
+    _score_type([candidate, than])
+    return _order(candidate) < _order(than)
+
+
 def _board_order(entries: Iterable[Entry[R]]) -> list[Entry[R]]:
     return sorted(entries, key=lambda e: (_order(e), e.recorded_at))
 

@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atelier.accounts import service as accounts
 from atelier.accounts.models import User
 from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, NotFound, Problem
 from atelier.kit.runtime import Runtime
 from atelier.planning import service as planning
 from atelier.planning.models import Session, Status
+from atelier.training import records
 from atelier.training import service as training
 from atelier.training.exercises import Load
 from atelier.training.models import Result
@@ -106,7 +108,8 @@ async def record(
     session: AsyncSession, runtime: Runtime, actor: User, session_id: uuid.UUID, body: ResultIn
 ) -> tuple[Result, bool]:
     """Record (or correct) the result of a session; a running one is completed first."""
-    row = await training.readable_session(session, actor, session_id)
+    # Locked: two recordings of one session take turns, so it keeps one result.
+    row = await training.readable_session(session, actor, session_id, for_update=True)
     if row.athlete_id != actor.id:
         raise Forbidden("only the athlete records their own result")
     if row.status not in (Status.in_progress, Status.completed):
@@ -139,7 +142,16 @@ async def record(
     created = result is None
     now = utcnow()
     if result is None:
-        result = Result(id=uuid.uuid4(), session_id=row.id, athlete_id=row.athlete_id, recorded_at=now)
+        profile = await accounts.profile(session, actor)
+        result = Result(
+            id=uuid.uuid4(),
+            session_id=row.id,
+            athlete_id=row.athlete_id,
+            performed_on=row.session_date,
+            category=profile.category,
+            is_public=profile.results_visibility == "public",
+            recorded_at=now,
+        )
         session.add(result)
     result.wod_id = row.wod_id
     result.wod_version = row.wod_version
@@ -156,6 +168,7 @@ async def record(
     result.notes = body.notes
     result.updated_at = now
     await session.flush()
+    await records.forget(runtime, row.athlete_id)
     return result, created
 
 

@@ -103,6 +103,9 @@ class FinishedSessionOut(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     metrics: MetricsOut
+    new_records: list[dict[str, Any]] = Field(
+        default_factory=list, description="the records this session set (GET /sessions/{id}/records)"
+    )
 
 
 class FinishedPage(BaseModel):

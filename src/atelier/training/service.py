@@ -170,8 +170,10 @@ async def on_finished(session: AsyncSession, row: Session) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-async def readable_session(session: AsyncSession, actor: User, session_id: uuid.UUID) -> Session:
-    row = await planning.readable(session, actor, session_id)
+async def readable_session(
+    session: AsyncSession, actor: User, session_id: uuid.UUID, *, for_update: bool = False
+) -> Session:
+    row = await planning.readable(session, actor, session_id, for_update=for_update)
     if row.kind == SessionKind.series:
         raise Problem(422, "a series is a template: open one of its dates")
     return row
