@@ -22,6 +22,7 @@ from atelier.app import create_app
 from atelier.config import Settings
 from atelier.db import Base, create_engine, execute_outside_transaction
 from atelier.kit.cache import MemoryCache, RedisCache
+from atelier.kit.pubsub import RedisHub
 from atelier.kit.runtime import Runtime
 from atelier.migrations.run import upgrade_database
 from atelier.models import load_all
@@ -92,6 +93,8 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     runtime = Runtime.from_settings(settings)
     if REDIS_URL:
         runtime.cache = RedisCache(REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:")
+        await runtime.hub.close()
+        runtime.hub = RedisHub(REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:live:")
     else:
         runtime.cache = MemoryCache()
     yield runtime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from atelier.accounts.security import PasswordHashing
 from atelier.config import Settings
 from atelier.db import begin_writing, create_engine, is_postgres, session_factory
 from atelier.kit.cache import Cache, create_cache
+from atelier.kit.pubsub import Hub, MemoryHub, create_hub
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Runtime:
     # PostgreSQL only: a small pool without the pre-ping round trip, for statements that may fail
     # on a dropped connection because a checked path on ``engine`` runs after them (auto-save).
     quick_engine: AsyncEngine | None = None
+    # Live fan-out (SSE boards): in-process, or Redis pub/sub shared by every process.
+    hub: Hub = field(default_factory=MemoryHub)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -53,9 +56,11 @@ class Runtime:
             sessions=session_factory(engine),
             cache=create_cache(settings.redis_url),
             passwords=PasswordHashing(settings),
+            hub=create_hub(settings.redis_url),
         )
 
     async def close(self) -> None:
+        await self.hub.close()
         await self.cache.close()
         await self.engine.dispose()
         if self.quick_engine is not None:
