@@ -23,6 +23,7 @@ from atelier.planning.feed_api import router as feed_router
 from atelier.planning.graphql import PlanningQueries
 from atelier.planning.routines_api import router as routines_router
 from atelier.training.api import router as training_router
+from atelier.training.events_api import router as events_router
 from atelier.training.graphql import TrainingQueries
 from atelier.training.partitions import ensure_forever
 from atelier.training.records_api import router as records_router
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(training_router)
     app.include_router(recovery_router)
     app.include_router(records_router)
+    app.include_router(events_router)
     app.include_router(planning_router)
     app.include_router(routines_router)
     app.include_router(classes_router)

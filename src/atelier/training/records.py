@@ -149,14 +149,29 @@ class Scored:
     level: str | None
 
 
-async def results(session: AsyncSession, athlete_id: uuid.UUID) -> list[Scored]:
-    rows = await session.execute(
+async def results(
+    session: AsyncSession,
+    athlete_id: uuid.UUID,
+    *,
+    workout: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[Scored]:
+    """The athlete's scored results, oldest first: all, or one workout's between two dates."""
+    statement = (
         select(Result, Session.title, Wod.title)
         .join(Session, Session.id == Result.session_id)
         .outerjoin(Wod, Wod.id == Result.wod_id)
         .where(Result.athlete_id == athlete_id, Result.score_type != "multi", Result.is_dnf.is_(False))
         .order_by(Result.performed_on, Result.recorded_at)
     )
+    if workout is not None:
+        statement = statement.where(Result.workout_hash == workout)
+    if first is not None:
+        statement = statement.where(Result.performed_on >= first)
+    if last is not None:
+        statement = statement.where(Result.performed_on <= last)
+    rows = await session.execute(statement)
     found = []
     for result, session_title, wod_title in rows:
         if result.score_value is None:

@@ -210,7 +210,7 @@ async def workout_progression(
     _period(first, last)
     whose = await planning.athlete_for(session, user, athlete_id)
     workout = await leaderboards.workout(session, user, wod_id, version)
-    rows = records.since(await records.results(session, whose), first, last)
+    rows = await records.results(session, whose, workout=workout.workout_hash, first=first, last=last)
     return {
         "athlete_id": whose,
         "wod_id": workout.wod_id,

@@ -1,0 +1,659 @@
+"""Live tracking of a class (seed 003's realized events): teams and relay order, events posted
+singly or in batches, the live board, an athlete's timeline, and closing the class into results.
+
+The rules of the work path, of relays and of what counts live in ``live.py`` (pure); this module
+stores, checks who may do what, and publishes. Ingest of one class is serialised by locking its
+row, so duplicate ids are caught and standings are folded in order; a batch is all or nothing: one
+malformed event refuses it (422 naming the event and the field), nothing is stored. Valid events
+are stored even when they do not count (out of turn, already finished): the timeline shows them
+with the reason, and the answer reports them.
+
+An entrant's standing is rebuilt from its stored events with one grouped query (``done_after`` is
+the entrant's work once each event was applied, and it only grows), so no state lives outside the
+database and any process can take the next batch. After a batch is committed the new board is
+published on the hub channel ``class:<id>``; every process forwards it to its Server-Sent Events
+viewers (in-process by default, Redis pub/sub with ``ATELIER_REDIS_URL``). Each board carries
+``seq``, the number of stored events, so a viewer skips a board older than one it has shown.
+
+Paths depend on the athlete's category only through dual quantities (``50/40 cal``): each entrant
+is tracked on the path of their category (a team on its first member's).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atelier.accounts.models import AthleteProfile, User
+from atelier.kit.clock import utcnow
+from atelier.kit.problems import Conflict, Forbidden, Problem
+from atelier.kit.runtime import Runtime
+from atelier.planning import classes
+from atelier.planning.models import (
+    BookingStatus,
+    ClassBooking,
+    ClassSession,
+    ClassStatus,
+    ClassTeam,
+    Session,
+    SessionKind,
+    Status,
+)
+from atelier.training import live, records
+from atelier.training.models import EventKind, RealizedEvent, Result
+from atelier.training.ranking import Entry, rank
+from atelier.wods.metadata import workout_hash
+from atelier.wods.service import compile_or_refuse
+
+MAX_BATCH = 1000
+LB = 0.45359237
+Category = Literal["men", "women"]
+
+
+def channel(class_id: uuid.UUID) -> str:
+    return f"class:{class_id}"
+
+
+# --- who is in the class -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Booked athletes (with their track and category), the class's teams, and who judges."""
+
+    row: ClassSession
+    tracks: dict[uuid.UUID, str]
+    categories: dict[uuid.UUID, Category]
+    names: dict[uuid.UUID, str]
+    teams: list[ClassTeam]
+
+    @property
+    def team_of(self) -> dict[uuid.UUID, ClassTeam]:
+        return {uuid.UUID(m): team for team in self.teams for m in team.members}
+
+    def entrant_of(self, athlete_id: uuid.UUID) -> uuid.UUID:
+        team = self.team_of.get(athlete_id)
+        return team.id if team is not None else athlete_id
+
+    def policy_of(self, entrant_id: uuid.UUID) -> live.Policy | None:
+        for team in self.teams:
+            if team.id == entrant_id:
+                return live.Policy(
+                    team.id, tuple(uuid.UUID(m) for m in team.members), frozenset({self.row.coach_id})
+                )
+        return None
+
+    def category_of(self, entrant_id: uuid.UUID) -> Category:
+        policy = self.policy_of(entrant_id)
+        first = policy.members[0] if policy else entrant_id
+        return self.categories.get(first, "men")
+
+    def rx_of(self, entrant_id: uuid.UUID) -> bool:
+        policy = self.policy_of(entrant_id)
+        members = policy.members if policy else (entrant_id,)
+        return all(self.tracks.get(m, "RX") == "RX" for m in members)
+
+    def name_of(self, entrant_id: uuid.UUID) -> str:
+        for team in self.teams:
+            if team.id == entrant_id:
+                return team.name
+        return self.names.get(entrant_id, "?")
+
+
+async def roster(session: AsyncSession, row: ClassSession) -> Roster:
+    booked = await session.execute(
+        select(ClassBooking.athlete_id, ClassBooking.track, User.name, AthleteProfile.category)
+        .join(User, User.id == ClassBooking.athlete_id)
+        .outerjoin(AthleteProfile, AthleteProfile.user_id == ClassBooking.athlete_id)
+        .where(ClassBooking.class_id == row.id, ClassBooking.status == BookingStatus.booked)
+    )
+    tracks: dict[uuid.UUID, str] = {}
+    categories: dict[uuid.UUID, Category] = {}
+    names: dict[uuid.UUID, str] = {}
+    for athlete_id, track, name, category in booked:
+        tracks[athlete_id] = track
+        categories[athlete_id] = "women" if category == "women" else "men"
+        names[athlete_id] = name
+    teams = list(
+        (
+            await session.scalars(
+                select(ClassTeam).where(ClassTeam.class_id == row.id).order_by(ClassTeam.name)
+            )
+        ).all()
+    )
+    return Roster(row, tracks, categories, names, teams)
+
+
+# --- paths ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workout:
+    document: dict[str, Any]
+    paths: dict[str, live.Path]
+
+    def path(self, category: Category) -> live.Path:
+        return self.paths[category]
+
+
+async def workout_of(runtime: Runtime, row: ClassSession) -> Workout:
+    if not row.source:
+        raise Problem(422, "this class has no workout to track")
+    _, document = await compile_or_refuse(runtime, row.source)
+    try:
+        paths = {c: live.path_of(document, category=c) for c in ("men", "women")}
+    except ValueError as exc:
+        raise Problem(422, f"this workout cannot be tracked live: {exc}") from exc
+    return Workout(document, paths)
+
+
+# --- teams ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamIn:
+    name: str
+    members: list[uuid.UUID]  # relay order
+
+
+async def set_teams(
+    session: AsyncSession, actor: User, class_id: uuid.UUID, teams: list[TeamIn]
+) -> list[ClassTeam]:
+    """Replace the class's teams (the coach only, before any event is posted)."""
+    row = await classes.readable(session, actor.id, class_id, for_update=True)
+    if row.coach_id != actor.id:
+        raise Forbidden("only the class's coach sets its teams")
+    _open(row)
+    if await session.scalar(select(func.count()).select_from(RealizedEvent).where(*_of_class(row))):
+        raise Conflict("events have been posted: the teams of this class are fixed")
+    people = await roster(session, row)
+    seen: set[uuid.UUID] = set()
+    names: set[str] = set()
+    for team in teams:
+        if team.name.lower() in names:
+            raise Problem(422, f"two teams are named {team.name!r}")
+        names.add(team.name.lower())
+        if row.team_size > 1 and len(team.members) != row.team_size:
+            raise Problem(
+                422,
+                f"team {team.name!r} has {len(team.members)} members; "
+                f"this class has teams of {row.team_size}",
+            )
+        for member in team.members:
+            if member not in people.tracks:
+                raise Problem(422, f"{member} has no place booked in this class")
+            if member in seen:
+                raise Problem(422, f"{member} is in two teams")
+            seen.add(member)
+    for old in people.teams:
+        await session.delete(old)
+    await session.flush()
+    now = utcnow()
+    made = [
+        ClassTeam(
+            id=uuid.uuid4(),
+            class_id=row.id,
+            name=team.name,
+            members=[str(m) for m in team.members],
+            created_at=now,
+            updated_at=now,
+        )
+        for team in teams
+    ]
+    session.add_all(made)
+    await session.flush()
+    return made
+
+
+async def teams_of(session: AsyncSession, actor: User, class_id: uuid.UUID) -> list[ClassTeam]:
+    row = await classes.readable(session, actor.id, class_id)
+    return (await roster(session, row)).teams
+
+
+# --- standings -----------------------------------------------------------------------------------
+
+
+def _of_class(row: ClassSession) -> list[Any]:
+    # class_date first: on PostgreSQL it prunes to the class's month.
+    return [RealizedEvent.class_date == row.session_date, RealizedEvent.class_id == row.id]
+
+
+async def standings(
+    session: AsyncSession, row: ClassSession, people: Roster, work: Workout
+) -> tuple[dict[uuid.UUID, live.Standing], int]:
+    """Every entrant's standing from its stored events (one grouped query), and the event count."""
+    load = case(
+        (RealizedEvent.unit == "lb", RealizedEvent.quantity * LB),
+        (RealizedEvent.unit == "kg", RealizedEvent.quantity),
+        else_=None,
+    )
+    counted = (RealizedEvent.accepted.is_(True)) & (RealizedEvent.kind == EventKind.complete)
+    rows = await session.execute(
+        select(
+            RealizedEvent.entrant_id,
+            RealizedEvent.athlete_id,
+            func.max(RealizedEvent.offset_s),
+            func.max(RealizedEvent.done_after),
+            func.max(case((counted, load), else_=None)),
+            func.count(),
+        )
+        .where(*_of_class(row))
+        .group_by(RealizedEvent.entrant_id, RealizedEvent.athlete_id)
+    )
+    folded: dict[uuid.UUID, dict[str, Any]] = {}
+    total_events = 0
+    for entrant_id, athlete_id, last, done, best_load, count in rows:
+        total_events += int(count)
+        entry = folded.setdefault(entrant_id, {"done": 0.0, "offsets": {}, "load": None})
+        entry["done"] = max(entry["done"], float(done or 0.0))
+        entry["offsets"][athlete_id] = float(last)
+        if best_load is not None:
+            entry["load"] = best_load if entry["load"] is None else max(entry["load"], best_load)
+    finished = await _finish_offsets(session, row, people, work, folded)
+    return (
+        {
+            entrant_id: live.Standing(
+                entrant_id=entrant_id,
+                done=entry["done"],
+                last_offset=max(entry["offsets"].values()),
+                finished_at=finished.get(entrant_id),
+                load_kg=entry["load"],
+                last_offsets=entry["offsets"],
+            )
+            for entrant_id, entry in folded.items()
+        },
+        total_events,
+    )
+
+
+async def _finish_offsets(
+    session: AsyncSession,
+    row: ClassSession,
+    people: Roster,
+    work: Workout,
+    folded: dict[uuid.UUID, dict[str, Any]],
+) -> dict[uuid.UUID, float]:
+    """When each finished entrant reached its path's total (the first event that got it there)."""
+    done_with = {
+        entrant_id: total
+        for entrant_id, entry in folded.items()
+        if (total := work.path(people.category_of(entrant_id)).total) is not None
+        and entry["done"] >= total - live.EPSILON
+    }
+    if not done_with:
+        return {}
+    found = await session.execute(
+        select(RealizedEvent.entrant_id, RealizedEvent.done_after, func.min(RealizedEvent.offset_s))
+        .where(*_of_class(row), RealizedEvent.entrant_id.in_(done_with), RealizedEvent.accepted.is_(True))
+        .group_by(RealizedEvent.entrant_id, RealizedEvent.done_after)
+    )
+    finished: dict[uuid.UUID, float] = {}
+    for entrant_id, done_after, first in found:
+        if done_after >= done_with[entrant_id] - live.EPSILON:
+            finished[entrant_id] = min(float(first), finished.get(entrant_id, math.inf))
+    return finished
+
+
+def board_of(
+    people: Roster, work: Workout, found: dict[uuid.UUID, live.Standing], seq: int
+) -> dict[str, Any]:
+    """The live board: every booked athlete (or team), ranked; those with no event yet are last."""
+    entrants = {people.entrant_of(a) for a in people.tracks} | set(found)
+    start = datetime(2000, 1, 1)
+    score_type = work.path("men").score_type
+    entries: list[Entry[uuid.UUID]] = []
+    scores: dict[uuid.UUID, dict[str, Any]] = {}
+    for entrant_id in entrants:
+        path = work.path(people.category_of(entrant_id))
+        standing = found.get(entrant_id) or live.Standing(entrant_id=entrant_id)
+        score = live.score_of(path, standing)
+        moved = entrant_id in found
+        leg = live.current_leg(path, standing)
+        scores[entrant_id] = {
+            "score": score,
+            "done": round(standing.done, 3),
+            "finished_at": standing.finished_at,
+            "current_leg": leg.name if leg else None,
+            "last_offset": standing.last_offset if moved else None,
+            "started": moved,
+        }
+        entries.append(
+            Entry(
+                athlete_id=entrant_id,
+                score_type=score_type,
+                value=score["value"],
+                secondary=score["secondary"],
+                rx=people.rx_of(entrant_id),
+                dnf=score["value"] is None or not moved,
+                capped=score["capped"],
+                recorded_at=start + timedelta(seconds=standing.last_offset),
+                ref=entrant_id,
+            )
+        )
+    rows = []
+    for ranked in rank(entries):
+        entrant_id = ranked.entry.ref
+        detail = scores[entrant_id]
+        score = detail["score"]
+        rows.append(
+            {
+                "rank": ranked.rank,
+                "tied": ranked.tied,
+                "entrant_id": str(entrant_id),
+                "name": people.name_of(entrant_id),
+                "team": any(t.id == entrant_id for t in people.teams),
+                "rx": ranked.entry.rx,
+                "display": records.score_text(
+                    score_type, score["value"], score["secondary"], score["capped"], score["value"] is None
+                )
+                if detail["started"]
+                else "—",
+                **detail,
+            }
+        )
+    return {"class_id": str(people.row.id), "seq": seq, "score_type": score_type, "rows": rows}
+
+
+async def live_board(
+    session: AsyncSession, runtime: Runtime, actor: User, class_id: uuid.UUID
+) -> dict[str, Any]:
+    row = await classes.readable(session, actor.id, class_id)
+    people = await roster(session, row)
+    work = await workout_of(runtime, row)
+    found, seq = await standings(session, row, people, work)
+    return board_of(people, work, found, seq)
+
+
+# --- ingest --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventIn:
+    id: uuid.UUID
+    athlete_id: uuid.UUID
+    offset_s: float
+    kind: str
+    movement: str | None
+    quantity: float | None
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    accepted: int
+    ignored: list[dict[str, Any]]
+    duplicates: list[str]
+    board: dict[str, Any]
+
+
+def _open(row: ClassSession) -> None:
+    if row.status == ClassStatus.cancelled:
+        raise Conflict("this class was cancelled")
+    if row.closed_at is not None:
+        raise Conflict("this class is closed: its events became results")
+
+
+def _same(stored: Any, given: EventIn) -> bool:
+    return (
+        stored.athlete_id == given.athlete_id
+        and math.isclose(stored.offset_s, given.offset_s)
+        and stored.kind == given.kind
+        and stored.movement == given.movement
+        and stored.quantity == given.quantity
+        and stored.unit == given.unit
+    )
+
+
+async def post_events(
+    session: AsyncSession, runtime: Runtime, actor: User, class_id: uuid.UUID, given: list[EventIn]
+) -> Ingested:
+    """Check, apply and store a batch (locks the class: batches of one class take turns)."""
+    if not given:
+        raise Problem(422, "no events")
+    if len(given) > MAX_BATCH:
+        raise Problem(422, f"at most {MAX_BATCH} events per batch")
+    row = await classes.readable(session, actor.id, class_id, for_update=True)
+    _open(row)
+    judge = row.coach_id == actor.id
+    people = await roster(session, row)
+    for event in given:
+        if not judge and event.athlete_id != actor.id:
+            raise Forbidden("an athlete posts their own events; the class's coach judges for anyone")
+        if event.athlete_id not in people.tracks:
+            raise Problem(
+                422, f"athlete {event.athlete_id} has no place booked in this class", event=str(event.id)
+            )
+    if len({e.id for e in given}) != len(given):
+        raise Problem(422, "an event id appears twice in this batch")
+    stored = {
+        r.id: r
+        for r in await session.execute(
+            select(
+                RealizedEvent.id,
+                RealizedEvent.athlete_id,
+                RealizedEvent.offset_s,
+                RealizedEvent.kind,
+                RealizedEvent.movement,
+                RealizedEvent.quantity,
+                RealizedEvent.unit,
+            ).where(*_of_class(row), RealizedEvent.id.in_([e.id for e in given]))
+        )
+    }
+    duplicates = []
+    fresh = []
+    for event in given:
+        earlier = stored.get(event.id)
+        if earlier is None:
+            fresh.append(event)
+        elif _same(earlier, event):
+            duplicates.append(str(event.id))
+        else:
+            raise Conflict(f"event {event.id} was already posted with other values", event=str(event.id))
+    work = await workout_of(runtime, row)
+    found, seq = await standings(session, row, people, work)
+    by_entrant: dict[uuid.UUID, list[EventIn]] = defaultdict(list)
+    for event in fresh:
+        by_entrant[people.entrant_of(event.athlete_id)].append(event)
+    applied: dict[uuid.UUID, live.Applied] = {}
+    errors: list[dict[str, Any]] = []
+    for entrant_id, events in by_entrant.items():
+        path = work.path(people.category_of(entrant_id))
+        result = live.apply(
+            path,
+            people.policy_of(entrant_id),
+            found.get(entrant_id) or live.Standing(entrant_id=entrant_id),
+            [
+                live.Event(
+                    id=e.id,
+                    athlete_id=e.athlete_id,
+                    offset_s=e.offset_s,
+                    kind=e.kind,  # type: ignore[arg-type]  # checked by live.apply
+                    movement=e.movement,
+                    quantity=e.quantity,
+                    unit=e.unit,
+                )
+                for e in events
+            ],
+        )
+        errors += [{"event": str(x.event_id), "field": x.field, "reason": x.reason} for x in result.errors]
+        applied[entrant_id] = result
+    if errors:
+        raise Problem(422, f"{len(errors)} event(s) refused; nothing was stored", errors=errors)
+    now = utcnow()
+    values: list[dict[str, Any]] = []
+    ignored: list[dict[str, Any]] = []
+    given_by_id = {e.id: e for e in fresh}
+    for entrant_id, result in applied.items():
+        team = entrant_id if people.policy_of(entrant_id) else None
+        for outcome in result.outcomes:
+            event = given_by_id[outcome.event_id]
+            values.append(
+                {
+                    "id": event.id,
+                    "class_date": row.session_date,
+                    "class_id": row.id,
+                    "athlete_id": event.athlete_id,
+                    "entrant_id": entrant_id,
+                    "team_id": team,
+                    "offset_s": float(event.offset_s),
+                    "kind": event.kind,
+                    "movement": event.movement,
+                    "quantity": event.quantity,
+                    "unit": event.unit,
+                    "accepted": outcome.accepted,
+                    "reason": outcome.reason[:300] if outcome.reason else None,
+                    "done_after": outcome.done,
+                    "posted_by": actor.id,
+                    "recorded_at": now,
+                }
+            )
+            if not outcome.accepted:
+                ignored.append({"event": str(event.id), "reason": outcome.reason})
+        found[entrant_id] = result.standing
+    if values:
+        await session.execute(insert(RealizedEvent), values)
+    board = board_of(people, work, found, seq + len(values))
+    return Ingested(len(values) - len(ignored), ignored, duplicates, board)
+
+
+async def publish(runtime: Runtime, board: dict[str, Any]) -> None:
+    """After the commit: every viewer of the class, in every process, gets the new board."""
+    await runtime.hub.publish(channel(uuid.UUID(board["class_id"])), board)
+
+
+# --- timeline ------------------------------------------------------------------------------------
+
+
+async def timeline(
+    session: AsyncSession, actor: User, class_id: uuid.UUID, athlete_id: uuid.UUID
+) -> list[RealizedEvent]:
+    """One athlete's events in the order they happened, counted or not (with the reason)."""
+    row = await classes.readable(session, actor.id, class_id)
+    found = await session.scalars(
+        select(RealizedEvent)
+        .where(*_of_class(row), RealizedEvent.athlete_id == athlete_id)
+        .order_by(RealizedEvent.offset_s, RealizedEvent.recorded_at)
+    )
+    return list(found.all())
+
+
+# --- closing -------------------------------------------------------------------------------------
+
+
+async def close(session: AsyncSession, runtime: Runtime, actor: User, class_id: uuid.UUID) -> dict[str, Any]:
+    """Turn the events into results: each athlete who posted (each member of a team that did) gets
+    a finished session of the class's workout and its result; no more events are taken."""
+    row = await classes.readable(session, actor.id, class_id, for_update=True)
+    if row.coach_id != actor.id:
+        raise Forbidden("only the class's coach closes it")
+    _open(row)
+    people = await roster(session, row)
+    work = await workout_of(runtime, row)
+    found, seq = await standings(session, row, people, work)
+    board = board_of(people, work, found, seq)
+    hashed = workout_hash(work.document)
+    score_type = work.path("men").score_type
+    start = datetime.combine(row.session_date, row.session_time or time(0), ZoneInfo(row.timezone))
+    now = utcnow()
+    written = 0
+    for entrant_id, standing in found.items():
+        path = work.path(people.category_of(entrant_id))
+        score = live.score_of(path, standing)
+        policy = people.policy_of(entrant_id)
+        for athlete_id in policy.members if policy else (entrant_id,):
+            written += await _result_for(
+                session,
+                row,
+                people,
+                athlete_id,
+                hashed,
+                score_type,
+                score,
+                standing,
+                start,
+                now,
+                team_id=policy.team_id if policy else None,
+            )
+    row.closed_at = now
+    await session.flush()
+    for athlete_id in people.tracks:
+        await records.forget(runtime, athlete_id)
+    return {"class_id": str(row.id), "results": written, "board": board}
+
+
+async def _result_for(
+    session: AsyncSession,
+    row: ClassSession,
+    people: Roster,
+    athlete_id: uuid.UUID,
+    hashed: str,
+    score_type: str,
+    score: dict[str, Any],
+    standing: live.Standing,
+    start: datetime,
+    now: datetime,
+    *,
+    team_id: uuid.UUID | None,
+) -> int:
+    profile = await session.scalar(select(AthleteProfile).where(AthleteProfile.user_id == athlete_id))
+    duration = standing.finished_at if standing.finished_at is not None else standing.last_offset
+    planned = Session(
+        id=uuid.uuid4(),
+        athlete_id=athlete_id,
+        created_by=row.coach_id,
+        kind=SessionKind.one_off,
+        title=row.title,
+        wod_id=row.wod_id,
+        wod_version=row.wod_version,
+        source=row.source,
+        notes=f"class {row.title} on {row.session_date.isoformat()}",
+        session_date=row.session_date,
+        session_time=row.session_time,
+        timezone=row.timezone,
+        exceptions=[],
+        status=Status.completed,
+        snapshot=row.snapshot,
+        snapshot_at=now,
+        started_at=start,
+        ended_at=start + timedelta(seconds=duration),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(planned)
+    await session.flush()
+    session.add(
+        Result(
+            id=uuid.uuid4(),
+            session_id=planned.id,
+            athlete_id=athlete_id,
+            performed_on=row.session_date,
+            wod_id=row.wod_id,
+            wod_version=row.wod_version,
+            workout_hash=hashed,
+            score_type=score_type,
+            score_value=score["value"],
+            score_secondary=score["secondary"],
+            score_unit=score["unit"],
+            capped=score["capped"],
+            is_rx=people.tracks.get(athlete_id, "RX") == "RX",
+            level=None if people.tracks.get(athlete_id, "RX") == "RX" else people.tracks[athlete_id].lower(),
+            is_dnf=score["value"] is None,
+            parts=[],
+            notes=None,
+            recorded_at=now,
+            updated_at=now,
+            category=profile.category if profile else "men",
+            is_public=profile.results_visibility == "public" if profile else True,
+            class_id=row.id,
+            team_id=team_id,
+        )
+    )
+    return 1
