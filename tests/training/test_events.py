@@ -158,6 +158,13 @@ async def test_who_may_post_and_for_whom(client: httpx.AsyncClient, box: dict[st
     assert for_someone_else.status_code == 403
     assert not_booked.status_code == 422 and "no place booked" in not_booked.json()["detail"]
     assert outsider.status_code == outsider_reads.status_code == outsider_timeline.status_code == 404
+    for method, path, body in (
+        ("GET", f"/api/v1/classes/{class_id}/teams", None),
+        ("PUT", f"/api/v1/classes/{class_id}/teams", {"teams": []}),
+        ("POST", f"/api/v1/classes/{class_id}/close", None),
+    ):
+        refused = await client.request(method, path, json=body, headers=stranger.headers)
+        assert refused.status_code == 404, (method, path, refused.text)
     assert (await client.get(f"/api/v1/classes/{class_id}/board", headers=box["Ana"].headers)).json()[
         "seq"
     ] == 0
@@ -277,3 +284,16 @@ async def test_closing_turns_events_into_results_on_the_leaderboard(
     ]
     history = await client.get("/api/v1/history", headers=box["Ana"].headers)
     assert [(s["title"], s["status"]) for s in history.json()["items"]] == [("Mini", "completed")]
+
+
+async def test_a_clock_paced_class_cannot_be_tracked_live(
+    client: httpx.AsyncClient, box: dict[str, Account]
+) -> None:
+    class_id = await a_class(client, box["coach"], "# Engine\nEMOM 10\n  10 Burpee\n")
+    await book(client, box["Ana"], class_id)
+
+    board = await client.get(f"/api/v1/classes/{class_id}/board", headers=box["Ana"].headers)
+    posted = await post(client, box["Ana"], class_id, event(box["Ana"], 10, "burpee", 10))
+
+    assert board.status_code == posted.status_code == 422
+    assert "cannot be tracked live" in board.json()["detail"]
