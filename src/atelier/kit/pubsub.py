@@ -30,6 +30,7 @@ import asyncio
 import json
 import logging
 import uuid
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -124,7 +125,7 @@ class Subscription:
         self._queue.put_nowait(None)
 
 
-class _Fanout:
+class _Fanout(ABC):
     """The local half of both hubs: channel -> the subscriptions open in this process."""
 
     def __init__(self) -> None:
@@ -138,8 +139,9 @@ class _Fanout:
         """Open subscriptions per channel, in this process; channels nobody watches are absent."""
         return {channel: len(subscriptions) for channel, subscriptions in self._channels.items()}
 
+    @abstractmethod
     async def _attach(self, subscription: Subscription) -> None:
-        raise NotImplementedError
+        """Start delivering to ``subscription`` (each hub knows when delivery is live)."""
 
     def _detach(self, subscription: Subscription) -> None:
         self._remove(subscription)
