@@ -1,0 +1,1 @@
+"""Forge: the activity ledger, wearable recordings, calories, load and readiness."""
