@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse
 from atelier import __version__
 from atelier.accounts.api import router as accounts_router
 from atelier.config import Settings, get_settings
+from atelier.forge import files as forge_files
+from atelier.forge.api import router as forge_router
 from atelier.kit.graphql import build_router
 from atelier.kit.limits import BodySizeLimit
 from atelier.kit.problems import install_problem_handlers
@@ -78,7 +80,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     if runtime is not None:
         app.state.runtime = runtime
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=MAX_BODY_BYTES,
+        # A wearable file's own limit, plus room for the multipart envelope.
+        larger={"/api/v1/recordings": forge_files.MAX_BYTES + 65_536},
+    )
     install_problem_handlers(app)
     app.include_router(accounts_router)
     app.include_router(wods_router)
@@ -91,6 +98,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(routines_router)
     app.include_router(classes_router)
     app.include_router(feed_router)
+    app.include_router(forge_router)
     app.include_router(build_router(WodQueries, PlanningQueries, TrainingQueries), prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)

@@ -7,6 +7,7 @@ import getpass
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -453,3 +454,84 @@ def session_log(
 
     for line in _run(log):
         _say(console, line)
+
+
+KM_PER_MILE = 1.609344
+
+
+@app.command("import")
+def import_recordings(
+    files: Annotated[list[Path], typer.Argument(help=".fit, .gpx or .tcx files", dir_okay=False)],
+    user: Annotated[str, typer.Option("--user", help="whose files (e-mail)")],
+) -> None:
+    """Import wearable files: each becomes a recording, linked to the training session it overlaps
+    or added to the Forge ledger. The same file twice is recognised; a broken one is reported and
+    the others still import."""
+    from atelier.forge import files as wearable_files
+
+    async def work(settings: Settings) -> int:
+        from atelier.accounts import repository as accounts
+        from atelier.db import unit_of_work
+        from atelier.forge import recordings
+        from atelier.kit.problems import Problem
+        from atelier.kit.runtime import Runtime
+
+        runtime = Runtime.from_settings(settings)
+        failed = 0
+        try:
+            async with unit_of_work(runtime.sessions, system=True) as session:
+                athlete = await accounts.user_by_email(session, user)
+                profile = await accounts.profile_of(session, athlete.id) if athlete else None
+            if athlete is None:
+                _say(err, f"error: no account with e-mail {user}")
+                return len(files)
+            zone = ZoneInfo(profile.timezone if profile else "UTC")
+            miles = profile is not None and profile.units == "lb"
+            progress = _progress() if len(files) > 1 else None
+            task = progress.add_task("importing", total=len(files)) if progress else None
+            if progress:
+                progress.start()
+            for path in files:
+                try:
+                    data = path.read_bytes()[: wearable_files.MAX_BYTES + 1]
+                    if len(data) > wearable_files.MAX_BYTES:
+                        raise Problem(413, f"wearable files are limited to {wearable_files.LIMIT_TEXT}")
+                    async with unit_of_work(runtime.sessions, user_id=athlete.id) as session:
+                        done = await recordings.import_file(session, athlete.id, data, path.name)
+                        _say(console, f"{path.name}: {_described(done, zone, miles)}")
+                except (Problem, OSError) as problem:
+                    failed += 1
+                    detail = problem.detail if isinstance(problem, Problem) else str(problem)
+                    _say(err, f"{path.name}: error: {detail}")
+                if progress and task is not None:
+                    progress.advance(task)
+            if progress:
+                progress.stop()
+            return failed
+        finally:
+            await runtime.close()
+
+    if _run(work):
+        raise typer.Exit(2)
+
+
+def _described(done: Any, zone: ZoneInfo, miles: bool) -> str:
+    rec = done.recording
+    when = rec.started_at.astimezone(zone)
+    parts = [f"{rec.sport} on {when:%Y-%m-%d %H:%M} ({zone.key})", f"{rec.duration_seconds // 60} min"]
+    if rec.distance_m:
+        distance = rec.distance_m / 1000 / (KM_PER_MILE if miles else 1)
+        parts.append(f"{distance:,.2f} {'mi' if miles else 'km'}")
+    if rec.avg_hr is not None:
+        parts.append(f"avg HR {rec.avg_hr}")
+    if rec.effort is not None:
+        parts.append(f"effort {rec.effort}")
+    parts.append(f"quality {rec.quality}")
+    parts.append(f"{rec.calories:,.0f} kcal ({rec.calorie_model})")
+    if not done.created:
+        place = "already imported"
+    elif rec.session_id is not None:
+        place = "linked to its training session"
+    else:
+        place = "added to the Forge ledger"
+    return ", ".join(parts) + f" — {place}"

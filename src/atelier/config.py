@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     max_source_bytes: int = Field(default=20_000, description="largest WODCraft source accepted")
     compile_cache_seconds: int = Field(default=3600, description="lifetime of a cached compilation")
     sql_echo: bool = False
+    token_key: str | None = Field(
+        default=None,
+        description="Fernet key sealing wearable tokens at rest (default: derived from secret_key)",
+    )
+    wearable_url: str | None = Field(
+        default=None, description="base URL of the OAuth 2 wearable provider (off when unset)"
+    )
+    wearable_client_id: str = ""
+    wearable_client_secret: str = ""
 
 
 @lru_cache

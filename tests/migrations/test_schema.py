@@ -167,6 +167,11 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
         "results",
         "class_teams",
         "realized_events",
+        "activities",
+        "recordings",
+        "connected_devices",
+        "training_goals",
+        "training_locations",
     ):
         assert flags[table] == (True, True), table
 

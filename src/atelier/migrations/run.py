@@ -25,12 +25,17 @@ async def migrate(url: str, revision: str = "head") -> None:
 
 
 async def sync_catalog(settings: Settings) -> int:
+    """Sync the movement catalog, then give the ledger any finished session it lacks (the Forge
+    backfill: sessions finished before 0007, priced by the calorie model in Python)."""
+    from atelier.forge.sync import backfill
     from atelier.wods.catalog_sync import sync_movements
 
     engine = create_engine(settings.database_url, role=settings.database_role)
     try:
         async with unit_of_work(session_factory(engine), system=True) as session:
-            return await sync_movements(session)
+            changed = await sync_movements(session)
+        await backfill(session_factory(engine))
+        return changed
     finally:
         await engine.dispose()
 

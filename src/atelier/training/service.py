@@ -436,6 +436,10 @@ async def compute_metrics(session: AsyncSession, row: Session) -> TrainingMetric
         for name, value in values.items():
             setattr(metrics, name, value)
     await session.flush()
+    # Invariant 8: the ledger row is written in this same transaction (Training → Forge, one way).
+    from atelier.forge import sync  # forge reads training models; training only calls in here
+
+    await sync.sync_session(session, row, metrics)
     return metrics
 
 

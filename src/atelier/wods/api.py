@@ -114,11 +114,19 @@ async def search(
     difficulty_min: Annotated[int | None, Query(ge=0, le=100)] = None,
     difficulty_max: Annotated[int | None, Query(ge=0, le=100)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
+    location: Annotated[
+        uuid.UUID | None, Query(description="one of your training locations: its kit is what you have")
+    ] = None,
     owner: Literal["any", "mine", "public"] = "any",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
 ) -> WodPage:
     """Search public WODs and your own by movements, kit, category, format, duration, difficulty, title."""
+    if location is not None:
+        from atelier.forge.goals import owned_location
+
+        kit = (await owned_location(session, user.id, location)).equipment
+        equipment = [*kit, *(equipment or [])]
     query = checked_query(
         repository.WodQuery(
             movements=movement_ids(movement),
