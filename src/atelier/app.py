@@ -15,6 +15,7 @@ from atelier.accounts.api import router as accounts_router
 from atelier.config import Settings, get_settings
 from atelier.forge import files as forge_files
 from atelier.forge.api import router as forge_router
+from atelier.forge.devices import sync_forever
 from atelier.kit.graphql import build_router
 from atelier.kit.limits import BodySizeLimit
 from atelier.kit.problems import install_problem_handlers
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             [
                 asyncio.create_task(prune_forever(app.state.runtime)),
                 asyncio.create_task(ensure_forever(app.state.runtime.engine)),
+                asyncio.create_task(sync_forever(app.state.runtime)),
             ]
             if owned
             else []

@@ -191,3 +191,18 @@ async def test_others_cannot_see_sync_or_remove_a_device(
         assert (synced.status_code, removed.status_code) == (404, 404)
     assert (await client.delete(f"/api/v1/devices/{device['id']}", headers=ana.headers)).status_code == 204
     assert (await client.delete(f"/api/v1/devices/{uuid.uuid4()}", headers=ana.headers)).status_code == 404
+
+
+async def test_the_periodic_job_syncs_every_device_and_one_failure_stops_no_other(
+    client: httpx.AsyncClient, configured: Runtime, provider: Provider, ana: Account, bo: Account
+) -> None:
+    good = await connect(client, ana)
+    broken = await connect(client, bo, refresh_token="revoked-by-the-user")
+
+    outcome = await devices.sync_all(configured)
+
+    report = outcome[uuid.UUID(good["id"])]
+    assert isinstance(report, devices.SyncReport) and report.imported == 2
+    assert "400" in str(outcome[uuid.UUID(broken["id"])])
+    assert len((await client.get("/api/v1/recordings", headers=ana.headers)).json()) == 2
+    assert (await client.get("/api/v1/recordings", headers=bo.headers)).json() == []

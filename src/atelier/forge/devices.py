@@ -14,11 +14,13 @@ is run twice, or overlaps a manual upload, adds nothing twice). A provider is an
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
@@ -28,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.config import Settings
+from atelier.db import unit_of_work
 from atelier.forge import files
 from atelier.forge.models import Device
 from atelier.forge.recordings import import_file
@@ -35,6 +38,10 @@ from atelier.kit.clock import utcnow
 from atelier.kit.problems import NotFound, Problem
 
 PROVIDERS = ("http",)
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from atelier.kit.runtime import Runtime
 
 
 def cipher(settings: Settings) -> Fernet:
@@ -287,3 +294,37 @@ async def _refresh(settings: Settings, device: Device, provider: Provider) -> st
     device.refresh_token = seal(settings, tokens.refresh) if tokens.refresh else device.refresh_token
     device.token_expires_at = tokens.expires_at
     return tokens.access
+
+
+async def sync_all(runtime: Runtime) -> dict[uuid.UUID, SyncReport | str]:
+    """The periodic job: every connected device of a configured provider, each in its own
+    transaction as its owner, so one failing account neither stops nor undoes the others."""
+    outcome: dict[uuid.UUID, SyncReport | str] = {}
+    if not runtime.settings.wearable_url:
+        return outcome
+    async with unit_of_work(runtime.sessions, system=True) as session:
+        owners = (
+            await session.execute(select(Device.id, Device.user_id).where(Device.provider == "http"))
+        ).all()
+    for device_id, user_id in owners:
+        provider = provider_for(runtime.settings, "http")
+        try:
+            async with unit_of_work(runtime.sessions, user_id=user_id) as session:
+                device = await owned(session, user_id, device_id)
+                outcome[device_id] = await sync(session, runtime.settings, device, provider)
+        except Problem as problem:
+            outcome[device_id] = problem.detail
+            log.warning("device %s: %s", device_id, problem.detail)
+        finally:
+            await provider.close()
+    return outcome
+
+
+async def sync_forever(runtime: Runtime, every_seconds: float = 3600) -> None:
+    """Sync every device now, then every ``every_seconds``; an error is logged, never fatal."""
+    while True:
+        try:
+            await sync_all(runtime)
+        except Exception:
+            log.exception("device sync failed; trying again in %s s", every_seconds)
+        await asyncio.sleep(every_seconds)
