@@ -62,6 +62,7 @@ async def test_today_lists_running_finished_and_planned_sessions_with_training_t
         # 100 kg × 5 at RPE 8: 5 reps + 2 in reserve is 81.1 % on the RTS chart → 123.3 kg.
         "movement_1rm": (123.3, "kg"),
     }
+    assert (body["locations"], body["devices"]) == ([], [])
 
 
 async def test_readiness_is_explained_from_the_athletes_own_data(
@@ -192,3 +193,24 @@ async def test_a_location_filters_wod_search_by_its_equipment(
     assert (
         await client.delete(f"/api/v1/locations/{gym.json()['id']}", headers=ana.headers)
     ).status_code == 204
+
+
+async def test_a_coach_reads_an_athletes_today_without_her_places_and_devices_a_stranger_not_at_all(
+    client: httpx.AsyncClient, ana: Account, bo: Account, coach: Account
+) -> None:
+    place = await client.post("/api/v1/locations", json={"name": "Garage"}, headers=ana.headers)
+    device = await client.post(
+        "/api/v1/devices",
+        json={"provider": "http", "access_token": "t", "label": "Watch"},
+        headers=ana.headers,
+    )
+    assert place.status_code == 201 and device.status_code == 201
+
+    own = await today_of(client, ana)
+    coached = await today_of(client, coach, athlete_id=ana.id)
+    stranger = await client.get("/api/v1/today", params={"athlete_id": ana.id}, headers=bo.headers)
+
+    assert [p["name"] for p in own["locations"]] == ["Garage"]
+    assert [d["label"] for d in own["devices"]] == ["Watch"]
+    assert coached["athlete_id"] == ana.id and (coached["locations"], coached["devices"]) == ([], [])
+    assert stranger.status_code == 404

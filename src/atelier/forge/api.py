@@ -541,6 +541,8 @@ class TodayOut(BaseModel):
     drafts: list[TodayEntryOut]
     stats: TodayStatsOut
     goals: list[GoalOut]
+    locations: list[LocationOut]
+    devices: list[DeviceOut]
     readiness: ReadinessOut
 
 
@@ -561,7 +563,8 @@ async def today_context(
     session: SessionDep, runtime: RuntimeDep, user: CurrentUser, athlete_id: uuid.UUID | None = None
 ) -> Any:
     """Today's sessions (running, finished today, still to do), today's training totals, active
-    goals and readiness 0–100 with each of its three parts explained."""
+    goals, your locations and connected devices (not shown to a coach), and readiness 0–100 with
+    each of its three parts explained."""
     from atelier.forge import today
 
     whose = await planning.athlete_for(session, user, athlete_id)
@@ -576,6 +579,8 @@ async def today_context(
         "drafts": [_entry_out(e) for e in found.drafts],
         "stats": found.stats,
         "goals": found.goals,
+        "locations": await goals.locations_of(session, whose) if whose == user.id else [],
+        "devices": await devices.listed(session, whose) if whose == user.id else [],
         "readiness": {
             "overall": ready.overall,
             "label": ready.label,
