@@ -128,7 +128,7 @@ def test_a_recording_older_than_three_days_or_without_effort_does_not_count() ->
     old = assess(rested(last_recording_at=NOW - timedelta(hours=96))).components["energy"]
     assert old.score is None
     assert old.explanation == (
-        "Your last wearable recording was 96 hours ago, beyond the 72-hour window, "
+        "Your last wearable recording was 4 days ago, beyond the 72-hour window, "
         "so energy is unknown and left out of the overall score."
     )
     blank = assess(rested(last_recording_at=NOW - timedelta(hours=5), last_recording_effort=None))
@@ -215,3 +215,13 @@ def test_naive_datetimes_and_bad_scores_are_refused() -> None:
         assess(rested(last_recording_effort=120))
     with pytest.raises(ValueError, match="language"):
         assess(rested(language="de"))
+
+
+def test_an_old_recording_is_dated_in_days() -> None:
+    now = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
+    found = assess(
+        ReadinessInput(
+            now=now, today=now.date(), last_recording_effort=60, last_recording_at=now - timedelta(days=12)
+        )
+    )
+    assert "12 days ago" in found.components["energy"].explanation

@@ -298,10 +298,14 @@ def _consistency(data: ReadinessInput) -> Component:
 
 
 def _duration(hours: float, language: str) -> str:
-    """Whole minutes under an hour, whole hours from there: '45 minutes', '1 hour', '33 hours'."""
+    """Whole minutes under an hour, whole hours up to four days, then whole days: '45 minutes',
+    '1 hour', '33 hours', '12 days'."""
     if hours < 1:
         minutes = _round(hours * 60)
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if hours >= 96:
+        days = _round(hours / 24)
+        return f"{number(days, language)} {'jours' if language == 'fr' else 'days'}"
     whole = _round(hours)
     if language == "fr":
         return f"{whole} heure{'s' if whole != 1 else ''}"
