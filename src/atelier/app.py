@@ -16,6 +16,7 @@ from atelier.config import Settings, get_settings
 from atelier.forge import files as forge_files
 from atelier.forge.api import router as forge_router
 from atelier.forge.devices import sync_forever
+from atelier.forge.today_api import router as today_router
 from atelier.kit.graphql import build_router
 from atelier.kit.limits import BodySizeLimit
 from atelier.kit.problems import install_problem_handlers
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(classes_router)
     app.include_router(feed_router)
     app.include_router(forge_router)
+    app.include_router(today_router)
     app.include_router(build_router(WodQueries, PlanningQueries, TrainingQueries), prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)
