@@ -10,16 +10,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from atelier.db import unit_of_work
 from atelier.forge import files
 from atelier.forge.models import Activity, Recording
 from atelier.kit.runtime import Runtime
+from atelier.planning.models import Session
 from tests.conftest import Account
 from tests.forge.corpus import START
 from tests.forge.helpers import forge, trained
+from tests.planning.helpers import plan
 from tests.wods.test_cli import atelier, run
 
 pytestmark = pytest.mark.anyio
@@ -250,3 +252,24 @@ def test_atelier_import_reads_files_reports_each_and_keeps_going_past_a_broken_o
     )
     assert any("truncated.fit: error:" in line for line in lines)
     assert any(line.endswith("— already imported") for line in lines)
+
+
+async def test_a_recording_linked_to_a_running_session_that_is_cancelled_becomes_a_wearable_activity(
+    client: httpx.AsyncClient, runtime: Runtime, fit_ana: Account
+) -> None:
+    sid = str((await plan(client, fit_ana, date=RUN_DAY))["id"])
+    assert (await client.post(f"/api/v1/sessions/{sid}/start", headers=fit_ana.headers)).status_code == 200
+    async with unit_of_work(runtime.sessions, system=True) as session:  # it started when the run did
+        await session.execute(update(Session).where(Session.id == uuid.UUID(sid)).values(started_at=START))
+
+    linked = await upload(client, fit_ana, "run_30min.fit")
+    assert (linked.json()["linked_session_id"], linked.json()["activity_id"]) == (sid, None)
+    assert (await forge(client, fit_ana, "day", RUN_DAY))["activities"] == []
+
+    cancelled = await client.post(f"/api/v1/sessions/{sid}/cancel", headers=fit_ana.headers)
+
+    assert cancelled.status_code == 200, cancelled.text
+    [row] = (await forge(client, fit_ana, "day", RUN_DAY))["activities"]
+    assert (row["source"], row["source_id"]) == ("wearable", linked.json()["recording"]["id"])
+    detail = await client.get(f"/api/v1/recordings/{row['source_id']}", headers=fit_ana.headers)
+    assert detail.json()["session_id"] is None

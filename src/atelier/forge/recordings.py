@@ -173,6 +173,17 @@ async def place(session: AsyncSession, recording: Recording, zone: str) -> Activ
     return activity
 
 
+async def release(session: AsyncSession, row: Session) -> Activity | None:
+    """A cancelled session lets its recording go: the minutes were still done, so the recording
+    becomes a wearable activity of its own instead of vanishing from the ledger."""
+    recording = await session.scalar(select(Recording).where(Recording.session_id == row.id))
+    if recording is None:
+        return None
+    recording.session_id = None
+    await session.flush()
+    return await place(session, recording, (await person(session, row.athlete_id, row.session_date)).timezone)
+
+
 async def readable(session: AsyncSession, user_id: uuid.UUID, recording_id: uuid.UUID) -> Recording:
     row = await session.scalar(
         select(Recording).where(Recording.id == recording_id, Recording.user_id == user_id)

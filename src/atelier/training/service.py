@@ -160,6 +160,10 @@ async def on_finished(session: AsyncSession, row: Session) -> None:
         _close(latest, status, done, total)
     if row.status == Status.completed:
         await compute_metrics(session, row)
+    else:
+        from atelier.forge import recordings  # a recording linked while it ran is released
+
+        await recordings.release(session, row)
     # Nothing left to resume; what the policy hides from a coach finishing it goes at the next prune.
     from atelier.training import recovery  # it builds on this module
 
