@@ -212,6 +212,8 @@ async def test_others_cannot_read_or_delete_a_recording_a_coach_reads_it(
     assert (await client.delete(f"/api/v1/recordings/{rec['id']}", headers=bo.headers)).status_code == 404
     assert (await client.delete(f"/api/v1/recordings/{rec['id']}", headers=coach.headers)).status_code == 404
     assert (await client.get("/api/v1/recordings", headers=bo.headers)).json() == []
+    peeked = await client.get("/api/v1/recordings", params={"athlete_id": ana.id}, headers=bo.headers)
+    assert peeked.status_code == 404
     assert (await client.get(f"/api/v1/recordings/{rec['id']}", headers=coach.headers)).status_code == 200
     assert [r["id"] for r in (await client.get("/api/v1/recordings", headers=ana.headers)).json()] == [
         rec["id"]

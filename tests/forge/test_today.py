@@ -146,6 +146,8 @@ async def test_goals_are_checked_and_only_their_owner_changes_them(
         deleted = await client.delete(f"/api/v1/goals/{goal['id']}", headers=account.headers)
         assert (patched.status_code, deleted.status_code) == (404, 404)
     assert (await client.get("/api/v1/goals", headers=bo.headers)).json() == []
+    peeked = await client.get("/api/v1/goals", params={"athlete_id": ana.id}, headers=bo.headers)
+    assert peeked.status_code == 404
     coached = await client.get("/api/v1/goals", params={"athlete_id": ana.id}, headers=coach.headers)
     assert [g["id"] for g in coached.json()] == [goal["id"]]
     paused = await client.patch(f"/api/v1/goals/{goal['id']}", json={"is_active": False}, headers=ana.headers)

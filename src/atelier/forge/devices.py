@@ -31,11 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.config import Settings
 from atelier.db import unit_of_work
-from atelier.forge import files
+from atelier.forge import files, repository
 from atelier.forge.models import Device
 from atelier.forge.recordings import import_file
 from atelier.kit.clock import utcnow
-from atelier.kit.problems import NotFound, Problem
+from atelier.kit.problems import Problem
 
 PROVIDERS = ("http",)
 log = logging.getLogger(__name__)
@@ -231,12 +231,7 @@ async def listed(session: AsyncSession, user_id: uuid.UUID) -> list[Device]:
 
 
 async def owned(session: AsyncSession, user_id: uuid.UUID, device_id: uuid.UUID) -> Device:
-    device = await session.scalar(
-        select(Device).where(Device.id == device_id, Device.user_id == user_id).with_for_update()
-    )
-    if device is None:
-        raise NotFound("device")
-    return device
+    return await repository.owned(session, Device, user_id, device_id, "device", for_update=True)
 
 
 @dataclass

@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atelier.forge import repository
 from atelier.forge.models import Activity, Goal, Location
 from atelier.kit.clock import utcnow
-from atelier.kit.problems import Conflict, NotFound, Problem
+from atelier.kit.problems import Conflict, Problem
 from atelier.kit.runtime import Runtime
 from atelier.planning.models import Session, Status
 from atelier.training import records
@@ -131,12 +132,7 @@ async def create_goal(session: AsyncSession, user_id: uuid.UUID, values: dict[st
 
 
 async def owned_goal(session: AsyncSession, user_id: uuid.UUID, goal_id: uuid.UUID) -> Goal:
-    goal = await session.scalar(
-        select(Goal).where(Goal.id == goal_id, Goal.user_id == user_id).with_for_update()
-    )
-    if goal is None:
-        raise NotFound("goal")
-    return goal
+    return await repository.owned(session, Goal, user_id, goal_id, "goal", for_update=True)
 
 
 async def update_goal(
@@ -171,6 +167,14 @@ def checked_equipment(names: list[str]) -> list[str]:
     return sorted(have)
 
 
+async def _name_free(session: AsyncSession, user_id: uuid.UUID, name: str) -> None:
+    taken = await session.scalar(
+        select(Location.id).where(Location.user_id == user_id, Location.name == name)
+    )
+    if taken is not None:
+        raise Conflict(f"you already have a location named {name!r}", location_id=str(taken))
+
+
 async def _only_default(session: AsyncSession, user_id: uuid.UUID, keep: Location) -> None:
     if keep.is_default:
         for other in await session.scalars(
@@ -180,11 +184,7 @@ async def _only_default(session: AsyncSession, user_id: uuid.UUID, keep: Locatio
 
 
 async def create_location(session: AsyncSession, user_id: uuid.UUID, values: dict[str, Any]) -> Location:
-    taken = await session.scalar(
-        select(Location.id).where(Location.user_id == user_id, Location.name == values["name"])
-    )
-    if taken is not None:
-        raise Conflict(f"you already have a location named {values['name']!r}", location_id=str(taken))
+    await _name_free(session, user_id, values["name"])
     location = Location(
         user_id=user_id,
         name=values["name"],
@@ -209,12 +209,7 @@ async def locations_of(session: AsyncSession, user_id: uuid.UUID) -> list[Locati
 
 
 async def owned_location(session: AsyncSession, user_id: uuid.UUID, location_id: uuid.UUID) -> Location:
-    location = await session.scalar(
-        select(Location).where(Location.id == location_id, Location.user_id == user_id)
-    )
-    if location is None:
-        raise NotFound("location")
-    return location
+    return await repository.owned(session, Location, user_id, location_id, "location")
 
 
 async def update_location(
@@ -222,11 +217,7 @@ async def update_location(
 ) -> Location:
     location = await owned_location(session, user_id, location_id)
     if "name" in changes and changes["name"] != location.name:
-        taken = await session.scalar(
-            select(Location.id).where(Location.user_id == user_id, Location.name == changes["name"])
-        )
-        if taken is not None:
-            raise Conflict(f"you already have a location named {changes['name']!r}", location_id=str(taken))
+        await _name_free(session, user_id, changes["name"])
         location.name = changes["name"]
     if "equipment" in changes:
         location.equipment = checked_equipment(changes["equipment"])

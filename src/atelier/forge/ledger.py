@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import User
-from atelier.forge import physiology
+from atelier.forge import physiology, repository
 from atelier.forge.models import SOURCES, Activity, Source
 from atelier.forge.sync import person
 from atelier.kit.clock import utcnow
-from atelier.kit.problems import Conflict, NotFound, Problem
+from atelier.kit.problems import Conflict, Problem
 
 # What a manual entry may be: the calorie model knows a MET for each (physiology.METS).
 MANUAL_TYPES = (
@@ -106,12 +106,7 @@ async def create_manual(session: AsyncSession, actor: User, entry: ManualEntry) 
 
 
 async def owned(session: AsyncSession, actor: User, activity_id: uuid.UUID) -> Activity:
-    row = await session.scalar(
-        select(Activity).where(Activity.id == activity_id, Activity.user_id == actor.id).with_for_update()
-    )
-    if row is None:
-        raise NotFound("activity")
-    return row
+    return await repository.owned(session, Activity, actor.id, activity_id, "activity", for_update=True)
 
 
 def _manual_only(row: Activity) -> None:

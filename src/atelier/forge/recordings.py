@@ -18,10 +18,10 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atelier.forge import files, physiology
+from atelier.forge import files, physiology, repository
 from atelier.forge.models import Activity, Recording, Source
 from atelier.forge.sync import link, local_date, person, sync_session
-from atelier.kit.problems import NotFound, Problem
+from atelier.kit.problems import Problem
 from atelier.planning.models import Session, Status
 from atelier.training.models import TrainingMetrics
 
@@ -185,12 +185,7 @@ async def release(session: AsyncSession, row: Session) -> Activity | None:
 
 
 async def readable(session: AsyncSession, user_id: uuid.UUID, recording_id: uuid.UUID) -> Recording:
-    row = await session.scalar(
-        select(Recording).where(Recording.id == recording_id, Recording.user_id == user_id)
-    )
-    if row is None:
-        raise NotFound("recording")
-    return row
+    return await repository.owned(session, Recording, user_id, recording_id, "recording")
 
 
 async def listed(session: AsyncSession, user_id: uuid.UUID, limit: int, offset: int) -> list[Recording]:
