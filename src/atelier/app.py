@@ -26,6 +26,7 @@ from atelier.planning.classes_api import router as classes_router
 from atelier.planning.feed_api import router as feed_router
 from atelier.planning.graphql import PlanningQueries
 from atelier.planning.routines_api import router as routines_router
+from atelier.training.adhoc_api import router as adhoc_router
 from atelier.training.api import router as training_router
 from atelier.training.events_api import router as events_router
 from atelier.training.graphql import TrainingQueries
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(wods_router)
     # Before planning: POST /sessions/{id}/attempts would otherwise match /sessions/{id}/{action}.
     app.include_router(training_router)
+    app.include_router(adhoc_router)  # before planning's /sessions/{id}/{action}
     app.include_router(recovery_router)
     app.include_router(records_router)
     app.include_router(events_router)

@@ -172,6 +172,7 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
         "connected_devices",
         "training_goals",
         "training_locations",
+        "movement_mappings",
     ):
         assert flags[table] == (True, True), table
 

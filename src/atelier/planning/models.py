@@ -67,6 +67,8 @@ class Session(Base):
             postgresql_where=text("kind = 'series'"),
             sqlite_where=text("kind = 'series'"),
         ),
+        # Importing the same history twice adds nothing: an imported session keeps its identity.
+        Index("uq_sessions_athlete_import_key", "athlete_id", "import_key", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -100,6 +102,8 @@ class Session(Base):
     assignment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("routine_assignments.id", ondelete="SET NULL"), index=True
     )
+    origin: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")
+    import_key: Mapped[str | None] = mapped_column(String(200))  # "strong:2024-03-01T18:05:03:Legs"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

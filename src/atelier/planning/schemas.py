@@ -85,6 +85,7 @@ class SessionOut(BaseModel):
     time: dt.time | None = Field(validation_alias="session_time")
     timezone: str
     status: Status
+    origin: str = Field("planned", description="planned, or adhoc for a workout started with no plan")
     series_id: uuid.UUID | None = Field(validation_alias="parent_id")
     occurrence_date: dt.date | None
     repeat: dict[str, Any] | None = Field(validation_alias="rule")

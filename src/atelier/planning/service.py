@@ -296,6 +296,10 @@ async def act(
         )
     if row.snapshot is None:
         await _take_snapshot(session, runtime, row)
+    if row.origin == "adhoc" and TARGET[action] == Status.completed and row.source is None:
+        from atelier.training import adhoc  # what was performed becomes its WODCraft, then it finishes
+
+        await adhoc.write_back(session, runtime, row)
     await _move_and_track(session, row, TARGET[action])
     await _records_changed(runtime, row, TARGET[action])
     return row

@@ -114,6 +114,9 @@ async def record(
         raise Forbidden("only the athlete records their own result")
     if row.status not in (Status.in_progress, Status.completed):
         raise Conflict(f"a {row.status.value} session has no result", current_status=row.status.value)
+    if row.origin == "adhoc" and row.status == Status.in_progress:
+        # An open workout has no workout to score until it is finished and written back.
+        row = await planning.act(session, runtime, actor, row.id, "complete")
     assert row.source is not None
     _, document = await compile_or_refuse(runtime, row.source)
     score_type = str((row.snapshot or {}).get("score_type", "none"))

@@ -1,0 +1,1 @@
+"""Your data in and out: the export archive, its import, and moving in from other apps."""
