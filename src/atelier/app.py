@@ -26,6 +26,7 @@ from atelier.planning.classes_api import router as classes_router
 from atelier.planning.feed_api import router as feed_router
 from atelier.planning.graphql import PlanningQueries
 from atelier.planning.routines_api import router as routines_router
+from atelier.portability import api as portability
 from atelier.training.adhoc_api import router as adhoc_router
 from atelier.training.api import router as training_router
 from atelier.training.events_api import router as events_router
@@ -88,7 +89,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         BodySizeLimit,
         max_bytes=MAX_BODY_BYTES,
         # A wearable file's own limit, plus room for the multipart envelope.
-        larger={"/api/v1/recordings": forge_files.MAX_BYTES + 65_536},
+        larger={
+            "/api/v1/recordings": forge_files.MAX_BYTES + 65_536,
+            "/api/v1/import": portability.ARCHIVE_LIMIT,
+            "/api/v1/imports/csv": portability.CSV_LIMIT,
+        },
     )
     install_problem_handlers(app)
     app.include_router(accounts_router)
@@ -105,6 +110,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(feed_router)
     app.include_router(forge_router)
     app.include_router(today_router)
+    app.include_router(portability.router)
     app.include_router(build_router(WodQueries, PlanningQueries, TrainingQueries), prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -194,3 +196,59 @@ def library_size() -> int:
     from wodcraft import library
 
     return len(library.entries())
+
+
+async def restore(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    owner: User,
+    visibility: Visibility,
+    versions: list[tuple[int, str, datetime]],
+    created_at: datetime,
+) -> Saved:
+    """A WOD brought back from an export with every version (sessions point at a version), each
+    compiled again here; the owner's own WOD that is already the same workout is reused."""
+    compiled = [
+        (number, source, at, (await compile_or_refuse(runtime, source))[1]) for number, source, at in versions
+    ]
+    number, source, at, document = max(compiled, key=lambda v: v[0])
+    source_hash = workout_hash(document)
+    existing = await session.scalar(
+        select(Wod).where(Wod.owner_id == owner.id, Wod.source_hash == source_hash)
+    )
+    if existing is not None:
+        return Saved(existing, False, [])
+    latest = describe(document)
+    wod = Wod(
+        id=uuid.uuid4(),
+        owner_id=owner.id,
+        visibility=visibility,
+        version=number,
+        source=source,
+        compiled=document,
+        source_hash=source_hash,
+        created_at=created_at,
+        updated_at=at,
+    )
+    _apply_metadata(wod, latest)
+    session.add(wod)
+    await session.flush()
+    for number, source, at, document in sorted(compiled, key=lambda v: v[0]):
+        meta = describe(document)
+        session.add(
+            WodVersion(
+                id=uuid.uuid4(),
+                wod_id=wod.id,
+                version=number,
+                title=meta.title,
+                source=source,
+                compiled=document,
+                source_hash=workout_hash(document),
+                metadata_=asdict(meta),
+                created_by=owner.id,
+                created_at=at,
+            )
+        )
+    await session.flush()
+    return Saved(wod, True, [])
