@@ -37,6 +37,8 @@ from atelier.training import service as training
 from atelier.training.models import ExerciseKind
 from atelier.wods.catalog import MovementEntry, movement_catalog, resolve_movement, suggest_movements
 
+# Names the catalog would read otherwise: to Strong and Hevy a plain "Squat (Barbell)" is a back squat.
+KNOWN = {("squat", "barbell"): "back_squat"}
 EQUIPMENT = {"barbell", "dumbbell", "kettlebell", "machine", "cable", "band", "smith machine", "bodyweight"}
 
 
@@ -54,6 +56,8 @@ def guess(name: str) -> MovementEntry | None:
     if not match:
         return None
     base, kit = match.group(1), match.group(2).strip().lower()
+    if (fold(base), kit) in KNOWN:
+        return movement_catalog()[KNOWN[fold(base), kit]]
     for candidate in (f"{kit} {base}", f"{base} {kit}"):
         found = resolve_movement(candidate)
         if found:

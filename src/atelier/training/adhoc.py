@@ -325,7 +325,7 @@ def _sets_of(exercise: ProgressExercise) -> list[tuple[int, tuple[float, str] | 
 
 def _loads_note(sets: list[tuple[int, tuple[float, str] | None]]) -> str:
     units = {load[1] for _, load in sets if load}
-    unit = units.pop() if len(units) == 1 else "kg"
+    unit = next(iter(units)) if len(units) == 1 else "kg"
     parts = []
     for reps, load in sets:
         if load is None:
@@ -333,7 +333,7 @@ def _loads_note(sets: list[tuple[int, tuple[float, str] | None]]) -> str:
         else:
             value = load[0] if load[1] == unit else _in_kg(load)
             parts.append(f"{reps}×{_number(round(value, 2))}")
-    return f"{', '.join(parts)} {unit}"
+    return f"{', '.join(parts)} {unit}" if units else ", ".join(parts)
 
 
 def _strength_line(entry: MovementEntry, sets: list[tuple[int, tuple[float, str] | None]]) -> str:
