@@ -276,6 +276,57 @@ export_app = typer.Typer(help="Export data.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 
+@export_app.callback(invoke_without_command=True)
+def export_all(
+    ctx: typer.Context,
+    user: Annotated[str | None, typer.Option("--user", help="e-mail of the account to export")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="the zip to write")] = None,
+) -> None:
+    """Write everything an account owns as one zip: JSON per domain with its JSON Schema, CSV of
+    sets and activities, the calendar as iCalendar, and a manifest with checksums."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if user is None:
+        _say(err, "error: give --user EMAIL (or use `atelier export ics`)")
+        raise typer.Exit(2)
+
+    async def export(settings: Settings) -> tuple[Path, int] | None:
+        from atelier.accounts import repository as accounts
+        from atelier.db import set_rls_context, unit_of_work
+        from atelier.kit.clock import utcnow
+        from atelier.kit.runtime import Runtime
+        from atelier.portability import archive
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            async with unit_of_work(runtime.sessions, system=True) as session:
+                owner = await accounts.user_by_email(session, user)
+                if owner is None:
+                    return None
+                await set_rls_context(session, user_id=owner.id)
+                total = sum((await archive.counts(session, owner.id)).values())
+            target = output or Path(archive.filename(owner.email, utcnow()))
+            partial = target.with_name(target.name + ".part")
+            size = 0
+            with _progress() as progress, partial.open("wb") as out:
+                task = progress.add_task("exporting", total=total)
+                async for chunk in archive.stream(
+                    runtime.sessions, owner.id, progressed=lambda n: progress.advance(task, n)
+                ):
+                    out.write(chunk)
+                    size += len(chunk)
+            partial.replace(target)  # a file named .zip is always a whole archive
+            return target, size
+        finally:
+            await runtime.close()
+
+    done = _run(export)
+    if done is None:
+        _say(err, f"error: no account with e-mail {user}")
+        raise typer.Exit(2)
+    _say(console, f"wrote {done[1]:,} bytes to {done[0]}")
+
+
 @export_app.command("ics")
 def export_ics(
     user: Annotated[str, typer.Option("--user", help="e-mail of the account whose calendar to export")],
@@ -461,12 +512,32 @@ KM_PER_MILE = 1.609344
 
 @app.command("import")
 def import_recordings(
-    files: Annotated[list[Path], typer.Argument(help=".fit, .gpx or .tcx files", dir_okay=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help=".zip (an Atelier export), .csv (Strong, Hevy), .fit, .gpx or .tcx", dir_okay=False
+        ),
+    ],
     user: Annotated[str, typer.Option("--user", help="whose files (e-mail)")],
+    weight_unit: Annotated[str, typer.Option(help="Strong CSV: the unit of its weights, kg or lb")] = "kg",
+    leave_out_unmapped: Annotated[
+        bool, typer.Option(help="CSV: import without exercises no movement matches")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="CSV: report what would be imported, write nothing")] = False,
 ) -> None:
-    """Import wearable files: each becomes a recording, linked to the training session it overlaps
-    or added to the Forge ledger. The same file twice is recognised; a broken one is reported and
-    the others still import."""
+    """Import files. An Atelier export comes back whole (what the account has is not added twice);
+    a Strong or Hevy history moves in; wearable files become recordings, linked to the training
+    session they overlap or added to the Forge ledger. A broken file is reported, the others still
+    import, and each file imports whole or not at all."""
+    archives = [f for f in files if f.suffix.lower() in (".zip", ".csv")]
+    if archives:
+        if len(archives) != len(files):
+            _say(err, "error: import an archive or CSV on its own, not with wearable files")
+            raise typer.Exit(2)
+        failed = sum(_import_file(path, user, weight_unit, leave_out_unmapped, dry_run) for path in archives)
+        if failed:
+            raise typer.Exit(2)
+        return
     from atelier.forge import files as wearable_files
 
     async def work(settings: Settings) -> int:
@@ -535,3 +606,112 @@ def _described(done: Any, zone: ZoneInfo, miles: bool) -> str:
     else:
         place = "added to the Forge ledger"
     return ", ".join(parts) + f" — {place}"
+
+
+def _import_parsed(parsed: Any, label: str, user: str, leave_out_unmapped: bool, dry_run: bool) -> bool:
+    return _import_file(Path(label), user, "kg", leave_out_unmapped, dry_run, parsed=parsed)
+
+
+def _import_file(
+    path: Path, user: str, weight_unit: str, leave_out_unmapped: bool, dry_run: bool, *, parsed: Any = None
+) -> bool:
+    """Import one archive, CSV or fetched history in one transaction; True when it failed."""
+
+    async def work(settings: Settings) -> list[str]:
+        from atelier.accounts import repository as accounts
+        from atelier.db import unit_of_work
+        from atelier.kit.problems import Problem
+        from atelier.kit.runtime import Runtime
+        from atelier.portability import moving_in, restore
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            async with unit_of_work(runtime.sessions, system=True) as session:
+                athlete = await accounts.user_by_email(session, user)
+            if athlete is None:
+                raise Problem(404, f"no account with e-mail {user}")
+            with _progress() as progress:
+                async with unit_of_work(runtime.sessions, user_id=athlete.id) as session:
+                    if path.suffix.lower() == ".zip":
+                        with path.open("rb") as handle:
+                            zipped, _ = restore.open_archive(handle)
+                            task = progress.add_task(f"importing {path.name}", total=None)
+                            report = await restore.restore(
+                                session, runtime, athlete, zipped, tick=lambda n: progress.advance(task, n)
+                            )
+                        added = ", ".join(f"{n} {k}" for k, n in report.imported.items()) or "nothing new"
+                        known = sum(report.already_there.values())
+                        return [f"{path.name}: imported {added}; {known} already there", *report.notes]
+                    history = parsed
+                    assert history is not None
+                    task = progress.add_task(f"moving in {path.name}", total=len(history.workouts))
+                    moved = await moving_in.move_in(
+                        session,
+                        runtime,
+                        athlete,
+                        history,
+                        leave_out_unmapped=leave_out_unmapped,
+                        dry_run=dry_run,
+                        tick=lambda n: progress.advance(task, n),
+                    )
+            verb = "would import" if dry_run else "imported"
+            lines = [
+                f"{path.name} ({moved.app}): {verb} {moved.workouts_imported} workouts, "
+                f"{moved.sets_imported} sets; {moved.workouts_already_there} already there, "
+                f"{moved.sets_left_out} sets left out"
+            ]
+            lines += [
+                f"  unmapped: {u.name!r} ({u.sets} sets) — maybe {', '.join(u.suggestions[:3]) or '?'}"
+                for u in moved.unmapped
+            ]
+            lines += [f"  skipped: {reason}" for reason in moved.skipped]
+            return lines
+        finally:
+            await runtime.close()
+
+    from atelier.kit.problems import Problem
+    from atelier.portability import foreign
+
+    try:
+        if parsed is None and path.suffix.lower() == ".csv":
+            try:
+                parsed = foreign.parse(path.read_bytes(), weight_unit=weight_unit)
+            except (foreign.Unreadable, ValueError) as exc:
+                raise Problem(422, str(exc)) from exc
+        lines = _run(work)
+    except Problem as problem:
+        _say(err, f"{path.name}: error: {problem.detail}")
+        for name in (u["name"] for u in problem.extensions.get("unmapped", [])):
+            _say(err, f"  unmapped: {name!r} (map it with PUT /api/v1/imports/mappings)")
+        return True
+    except OSError as exc:
+        _say(err, f"{path.name}: error: {exc}")
+        return True
+    for line in lines:
+        _say(console, line)
+    return False
+
+
+@app.command("import-wger")
+def import_wger(
+    user: Annotated[str, typer.Option("--user", help="whose account (e-mail)")],
+    url: Annotated[str, typer.Option("--url", help="the wger server, e.g. https://wger.de")],
+    token: Annotated[str, typer.Option("--token", envvar="WGER_TOKEN", help="the wger API key")],
+    leave_out_unmapped: Annotated[
+        bool, typer.Option(help="import without exercises no movement matches")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="report what would be imported, write nothing")] = False,
+) -> None:
+    """Move in from a wger account through its REST API (the key is used once, never stored)."""
+    from atelier.portability import wger
+
+    async def fetch(_settings: Settings) -> Any:
+        return await wger.fetch_wger(url, token)
+
+    try:
+        parsed = _run(fetch)
+    except wger.WgerError as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(2) from exc
+    if _import_parsed(parsed, "wger", user, leave_out_unmapped, dry_run):
+        raise typer.Exit(2)
