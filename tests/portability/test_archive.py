@@ -17,6 +17,7 @@ import httpx
 import jsonschema
 import pytest
 
+from atelier.portability import documents
 from tests.conftest import Account, sign_up
 from tests.planning.helpers import plan
 from tests.training.test_records import kg, lifted
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.anyio
 
 FILES = Path(__file__).parents[1] / "forge" / "files"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+DOCUMENTS = tuple(documents.DOCUMENTS)  # profile, wods, sessions, progress, results, …
 FRAN = "# Fran\n21-15-9 for time, cap 10:00\n  Thruster 43/30 kg\n  Pull-up\n"
 
 
@@ -161,18 +163,7 @@ def _own_key(key: str | None) -> str | None:
 def comparable(archive: zipfile.ZipFile) -> dict[str, list[str]]:
     """Every document with its ids blanked and in a stable order: equal means nothing was lost."""
     found = {}
-    for name in (
-        "profile",
-        "wods",
-        "sessions",
-        "progress",
-        "results",
-        "recordings",
-        "activities",
-        "goals",
-        "locations",
-        "mappings",
-    ):
+    for name in DOCUMENTS:
         items = document(archive, name)
         if name == "profile":  # another account: its own e-mail and name
             items = [{"profile": p["profile"]} for p in items]
@@ -209,18 +200,7 @@ async def test_the_archive_holds_every_domain_with_schemas_csv_and_calendar(
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["format"] == "atelier-export" and manifest["version"] == 1
     assert manifest["user"]["email"] == ana.email and manifest["timezone"] == "Europe/Paris"
-    for name in (
-        "profile",
-        "wods",
-        "sessions",
-        "progress",
-        "results",
-        "recordings",
-        "activities",
-        "goals",
-        "locations",
-        "mappings",
-    ):
+    for name in DOCUMENTS:
         body = json.loads(archive.read(f"{name}.json"))
         jsonschema.validate(body, json.loads(archive.read(f"schema/{name}.schema.json")))
         assert manifest["files"][f"{name}.json"]["rows"] == len(body["items"])

@@ -269,6 +269,31 @@ def _slashed(day_first: bool) -> tuple[str, ...]:
     return tuple(f"{order}/{year} {time}" for order in orders for year in ("%Y", "%y") for time in _TIMES)
 
 
+def _set(
+    row: dict[str, str],
+    weight: float | None,
+    distance: float | None,
+    seconds: float | None,
+    kind: str,
+    to_kg: float,
+    to_m: float,
+) -> ForeignSet:
+    """One set from a row's numbers (in the file's units), checked: it must hold some work."""
+    reps = _whole(row["reps"], "reps")
+    if reps == 0 and (seconds or distance):
+        reps = None
+    if not (reps or weight or distance or seconds):
+        raise _RowError("the set has no reps, weight, distance or time")
+    return ForeignSet(
+        reps=reps,
+        weight_kg=weight * to_kg if weight is not None else None,
+        distance_m=distance * to_m if distance is not None else None,
+        seconds=seconds,
+        rpe=_rpe(row.get("rpe", "")),
+        kind=kind,
+    )
+
+
 def _datetime(text: str, day_first: bool, what: str = "date") -> datetime:
     """Naive wall-clock time as written; an offset, if any, is dropped (the caller knows the
     user's zone, and the apps write local time)."""
@@ -511,20 +536,7 @@ def parse_strong(
         weight = _nonzero(_number(row[weight_column], "weight"))
         distance = _nonzero(_number(row[distance_column], "distance")) if distance_column else None
         seconds = _nonzero(_number(row.get("seconds", ""), "seconds"))
-        reps = _whole(row["reps"], "reps")
-        if reps == 0 and (seconds or distance):
-            reps = None
-        rpe = _rpe(row.get("rpe", ""))
-        if not (reps or weight or distance or seconds):
-            raise _RowError("the set has no reps, weight, distance or time")
-        done = ForeignSet(
-            reps=reps,
-            weight_kg=weight * to_kg if weight is not None else None,
-            distance_m=distance * to_m if distance is not None else None,
-            seconds=seconds,
-            rpe=rpe,
-            kind=kind,
-        )
+        done = _set(row, weight, distance, seconds, kind, to_kg, to_m)
         draft, new = collector.workout(title, started_at)
         if new and duration_column:
             _set_duration(collector, draft, line, lambda: _duration(row[duration_column]))
@@ -574,20 +586,7 @@ def parse_hevy(data: bytes, *, day_first: bool = True) -> Parsed:
         weight = _nonzero(_number(row[weight_column], weight_column))
         distance = _nonzero(_number(row[distance_column], distance_column)) if distance_column else None
         seconds = _nonzero(_number(row.get("duration_seconds", ""), "duration_seconds"))
-        reps = _whole(row["reps"], "reps")
-        if reps == 0 and (seconds or distance):
-            reps = None
-        rpe = _rpe(row.get("rpe", ""))
-        if not (reps or weight or distance or seconds):
-            raise _RowError("the set has no reps, weight, distance or time")
-        done = ForeignSet(
-            reps=reps,
-            weight_kg=weight * to_kg if weight is not None else None,
-            distance_m=distance * to_m if distance is not None else None,
-            seconds=seconds,
-            rpe=rpe,
-            kind=kind,
-        )
+        done = _set(row, weight, distance, seconds, kind, to_kg, to_m)
         draft, new = collector.workout(title, started_at)
         if new and row.get("end_time"):
 
