@@ -32,6 +32,16 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     return asyncio.run(work(get_settings()))
 
 
+async def _account(runtime: Any, email: str) -> Any:
+    """The account with this e-mail, or None: nobody is signed in, so it is found in the system
+    context; the caller then works as that user."""
+    from atelier.accounts import repository as accounts
+    from atelier.db import unit_of_work
+
+    async with unit_of_work(runtime.sessions, system=True) as session:
+        return await accounts.user_by_email(session, email)
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
@@ -291,19 +301,17 @@ def export_all(
         raise typer.Exit(2)
 
     async def export(settings: Settings) -> tuple[Path, int] | None:
-        from atelier.accounts import repository as accounts
-        from atelier.db import set_rls_context, unit_of_work
+        from atelier.db import unit_of_work
         from atelier.kit.clock import utcnow
         from atelier.kit.runtime import Runtime
         from atelier.portability import archive
 
         runtime = Runtime.from_settings(settings)
         try:
-            async with unit_of_work(runtime.sessions, system=True) as session:
-                owner = await accounts.user_by_email(session, user)
-                if owner is None:
-                    return None
-                await set_rls_context(session, user_id=owner.id)
+            owner = await _account(runtime, user)
+            if owner is None:
+                return None
+            async with unit_of_work(runtime.sessions, user_id=owner.id) as session:
                 total = sum((await archive.counts(session, owner.id)).values())
             target = output or Path(archive.filename(owner.email, utcnow()))
             partial = target.with_name(target.name + ".part")
@@ -618,7 +626,6 @@ def _import_file(
     """Import one archive, CSV or fetched history in one transaction; True when it failed."""
 
     async def work(settings: Settings) -> list[str]:
-        from atelier.accounts import repository as accounts
         from atelier.db import unit_of_work
         from atelier.kit.problems import Problem
         from atelier.kit.runtime import Runtime
@@ -626,8 +633,7 @@ def _import_file(
 
         runtime = Runtime.from_settings(settings)
         try:
-            async with unit_of_work(runtime.sessions, system=True) as session:
-                athlete = await accounts.user_by_email(session, user)
+            athlete = await _account(runtime, user)
             if athlete is None:
                 raise Problem(404, f"no account with e-mail {user}")
             with _progress() as progress:

@@ -313,10 +313,14 @@ async def test_bad_archives_are_refused_with_the_reason_and_nothing_is_written(
     manifest = json.loads(original.read("manifest.json"))
     newer = json.dumps(manifest | {"version": 2}).encode()
     sessions = json.loads(original.read("sessions.json"))
-    sessions["items"][0]["status"] = 42
+    sessions["items"][0]["status"] = "flying"  # not a status: refused here, not by the database
     broken = json.dumps(sessions).encode()
     patched_manifest = json.loads(original.read("manifest.json"))
     patched_manifest["files"]["sessions.json"]["sha256"] = hashlib.sha256(broken).hexdigest()
+    profile = json.loads(original.read("profile.json"))
+    two_profiles = json.dumps(profile | {"items": profile["items"] * 2}).encode()
+    profiles_manifest = json.loads(original.read("manifest.json"))
+    profiles_manifest["files"]["profile.json"]["sha256"] = hashlib.sha256(two_profiles).hexdigest()
     cases = [
         (data[: len(data) // 2], "cut short"),
         (b"not a zip at all", "not an Atelier export"),
@@ -327,6 +331,13 @@ async def test_bad_archives_are_refused_with_the_reason_and_nothing_is_written(
             "sessions.json does not match its checksum",
         ),
         (rebuilt(original, {"progress.json": None}), "progress.json is listed in the manifest but missing"),
+        (
+            rebuilt(
+                original,
+                {"profile.json": two_profiles, "manifest.json": json.dumps(profiles_manifest).encode()},
+            ),
+            "profile.json must hold one profile, not 2",
+        ),
         (
             rebuilt(
                 original, {"sessions.json": broken, "manifest.json": json.dumps(patched_manifest).encode()}

@@ -10,7 +10,6 @@ The same models validate an archive on import and give the JSON Schemas written 
 
 from __future__ import annotations
 
-import enum
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,8 +48,6 @@ def _python_type(column: Any) -> Any:
         kind = kind_of.python_type
     except NotImplementedError:  # JSON and the project's own types
         kind = Any
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return str
     if kind in (dict, list):
         return kind[Any] if kind is list else dict[str, Any]
     return kind

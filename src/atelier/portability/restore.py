@@ -150,7 +150,10 @@ async def restore(
         and await session.scalar(select(Activity.id).where(Activity.user_id == actor.id).limit(1)) is None
     )
 
-    [profile] = items(archive, "profile")
+    found = items(archive, "profile")
+    if len(found) != 1:
+        raise ArchiveRefused(f"profile.json must hold one profile, not {len(found)}")
+    profile = found[0]
     if empty and profile.profile is not None:
         mine = await accounts.profile_of(session, actor.id)
         values = profile.profile.model_dump()

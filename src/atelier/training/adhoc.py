@@ -186,7 +186,7 @@ async def add(
         status=ExerciseStatus.in_progress if data else ExerciseStatus.not_started,
         notes=notes,
         media=[],
-        data=training._valid_data(kind, data) if data else {},
+        data=training.valid_data(kind, data) if data else {},
         version=1,
         updated_at=now,
     )

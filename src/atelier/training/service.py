@@ -271,7 +271,7 @@ async def remember(
     await session.flush()
 
 
-def _valid_data(kind: ExerciseKind, data: dict[str, Any]) -> dict[str, Any]:
+def valid_data(kind: ExerciseKind, data: dict[str, Any]) -> dict[str, Any]:
     try:
         return checked_data(kind, data).model_dump(exclude_none=True)
     except ValidationError as exc:
@@ -288,7 +288,7 @@ def changed_columns(kind: ExerciseKind | None, change: ExerciseSave) -> dict[str
     columns: dict[str, Any] = {}
     if change.data is not None:
         assert kind is not None
-        columns["data"] = _valid_data(kind, change.data)
+        columns["data"] = valid_data(kind, change.data)
     return columns | plain_columns(change)
 
 
