@@ -173,6 +173,10 @@ def test_every_user_owned_table_has_row_level_security_forced(tmp_path: Path) ->
         "training_goals",
         "training_locations",
         "movement_mappings",
+        "coach_prescriptions",
+        "training_insights",
+        "training_progression_insights",
+        "coaching_refreshes",
     ):
         assert flags[table] == (True, True), table
 

@@ -1,0 +1,1 @@
+"""Coaching: five discipline coaches, insights and progression analysis, illustrations."""
