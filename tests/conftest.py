@@ -72,8 +72,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return _settings(database_url)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Generated files (illustrations) go to this test's own folder, never to the repository's var/.
+    return _settings(database_url).model_copy(update={"storage_dir": str(tmp_path / "storage")})
 
 
 async def _empty_user_tables(settings: Settings) -> None:

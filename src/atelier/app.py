@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,12 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from atelier import __version__
+from atelier import __version__, jobs
 from atelier.accounts.api import router as accounts_router
+from atelier.coaching.api import router as coaching_router
 from atelier.config import Settings, get_settings
 from atelier.forge import files as forge_files
 from atelier.forge.api import router as forge_router
-from atelier.forge.devices import sync_forever
 from atelier.forge.today_api import router as today_router
 from atelier.kit.graphql import build_router
 from atelier.kit.limits import BodySizeLimit
@@ -31,9 +30,7 @@ from atelier.training.adhoc_api import router as adhoc_router
 from atelier.training.api import router as training_router
 from atelier.training.events_api import router as events_router
 from atelier.training.graphql import TrainingQueries
-from atelier.training.partitions import ensure_forever
 from atelier.training.records_api import router as records_router
-from atelier.training.recovery import prune_forever
 from atelier.training.recovery_api import router as recovery_router
 from atelier.wods.api import router as wods_router
 from atelier.wods.graphql import WodQueries
@@ -58,22 +55,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime or Runtime.from_settings(settings)
-        # Periodic jobs run with a served app, not with one a test or a tool hands a runtime to.
-        jobs = (
-            [
-                asyncio.create_task(prune_forever(app.state.runtime)),
-                asyncio.create_task(ensure_forever(app.state.runtime.engine)),
-                asyncio.create_task(sync_forever(app.state.runtime)),
-            ]
-            if owned
-            else []
-        )
+        # Jobs (and their schedule) run with a served app, not with one a test or a tool hands a
+        # runtime to; closing the runtime stops them.
+        if owned:
+            await jobs.start(app.state.runtime, worker=False)
         try:
             yield
         finally:
-            for job in jobs:
-                job.cancel()
-            await asyncio.gather(*jobs, return_exceptions=True)
             if owned:
                 await app.state.runtime.close()
 
@@ -111,6 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(forge_router)
     app.include_router(today_router)
     app.include_router(portability.router)
+    app.include_router(coaching_router)
     app.include_router(build_router(WodQueries, PlanningQueries, TrainingQueries), prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)

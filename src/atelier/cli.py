@@ -115,6 +115,43 @@ def serve(
     uvicorn.run(serve_app(), host=host, port=port, proxy_headers=True)
 
 
+@app.command()
+def worker() -> None:
+    """Run background jobs: the illustration queue, LLM analyses and the periodic jobs.
+
+    With ATELIER_REDIS_URL set, `atelier serve` only sends jobs and this process runs them; start as
+    many as you like. Without Redis, `atelier serve` runs them itself; a worker then only drains the
+    queues it finds in the database. Stop with Ctrl-C.
+    """
+    from atelier.migrations.run import upgrade_database
+
+    _run(upgrade_database)
+    try:
+        _run(_work_forever)
+    except KeyboardInterrupt:
+        console.print("worker stopped")
+
+
+async def _work_forever(settings: Settings) -> None:
+    import signal
+
+    from atelier import jobs
+    from atelier.kit.runtime import Runtime
+
+    runtime = Runtime.from_settings(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        running = await jobs.start(runtime, worker=True)
+        broker = "Redis" if running.distributed else "the database only (no ATELIER_REDIS_URL)"
+        console.print(f"worker ready: {len(running.names)} jobs, listening on {broker}")
+        await stop.wait()
+    finally:
+        await runtime.close()
+
+
 async def _import_library_quietly(settings: Settings) -> tuple[int, int]:
     return await _import_library(settings, None)
 

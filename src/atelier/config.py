@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     )
     wearable_client_id: str = ""
     wearable_client_secret: str = ""
+    llm_url: str | None = Field(
+        default=None, description="base URL of an OpenAI-compatible chat-completions API (off when unset)"
+    )
+    llm_key: str = ""
+    llm_model: str = "gpt-5-mini"
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+    image_url: str | None = Field(
+        default=None, description="URL of an image-generation API for illustrations (off when unset)"
+    )
+    image_key: str = ""
+    image_timeout_seconds: float = Field(default=60.0, gt=0)
+    storage_dir: str = Field(default="var/storage", description="folder of generated files (illustrations)")
+    job_lease_seconds: float = Field(
+        default=300.0, gt=0, description="how long a worker holds a job before another may take it again"
+    )
 
 
 @lru_cache

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from atelier.cli import app as cli
 from atelier.config import Settings, get_settings
 from atelier.db import set_rls_context
+from atelier.jobs import build
 from atelier.kit.clock import utcnow
 from atelier.kit.runtime import Runtime
 from atelier.training import recovery
@@ -247,26 +248,20 @@ async def test_forget_drops_a_sessions_snapshot(
     assert await stored(runtime) == {kept}
 
 
-async def test_the_periodic_prune_runs_until_cancelled(
+async def test_the_periodic_prune_is_an_hourly_job_that_deletes_old_snapshots(
     client: httpx.AsyncClient, ana: Account, runtime: Runtime
 ) -> None:
     sid = (await started(client, ana))["id"]
     await saved(client, ana, sid)
     await age(runtime, sid, timedelta(days=8))
 
-    job = asyncio.create_task(recovery.prune_forever(runtime, every_seconds=0.05))
-    try:
-        for _ in range(500):  # 10 s at most
-            if not await stored(runtime):
-                break
-            await asyncio.sleep(0.02)
-        assert await stored(runtime) == set()
-        await asyncio.sleep(0.1)  # a few more runs with nothing to do
-        assert not job.done()
-    finally:
-        job.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await job
+    jobs = build(runtime)
+    task = jobs.broker.find_task("periodic.recovery_prune")
+    assert task is not None
+    assert task.labels["schedule"] == [{"interval": 3600}]
+    assert await jobs.run_now("periodic.recovery_prune") == 1
+    assert await stored(runtime) == set()
+    assert await jobs.run_now("periodic.recovery_prune") == 0  # idempotent: nothing left to do
 
 
 @pytest.mark.parametrize(

@@ -86,9 +86,13 @@ async def my_profile(user: CurrentUser, session: SessionDep) -> ProfileOut:
 
 
 @router.patch("/me/profile", response_model=ProfileOut)
-async def edit_profile(body: ProfileIn, user: CurrentUser, session: SessionDep) -> ProfileOut:
+async def edit_profile(
+    body: ProfileIn, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> ProfileOut:
     """Change category, level, units, language, zone, body weight, heart rates or one-rep maxes."""
-    return ProfileOut.model_validate(await service.update_profile(session, user, body))
+    profile = await service.update_profile(session, user, body)
+    await runtime.local_cache.delete(service.language_key(user.id))
+    return ProfileOut.model_validate(profile)
 
 
 def _link_out(link: CoachLink, coach_name: str, athlete_name: str) -> LinkOut:

@@ -235,3 +235,8 @@ async def linked_athlete(session: AsyncSession, coach: User, athlete_id: uuid.UU
     if athlete is None:
         raise NotFound("athlete")
     return athlete
+
+
+def language_key(user_id: uuid.UUID) -> str:
+    """This process's memory of a user's language (dropped when their profile changes here)."""
+    return f"profile:language:{user_id}"

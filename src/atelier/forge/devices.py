@@ -14,7 +14,6 @@ is run twice, or overlaps a manual upload, adds nothing twice). A provider is an
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import uuid
@@ -313,13 +312,3 @@ async def sync_all(runtime: Runtime) -> dict[uuid.UUID, SyncReport | str]:
         finally:
             await provider.close()
     return outcome
-
-
-async def sync_forever(runtime: Runtime, every_seconds: float = 3600) -> None:
-    """Sync every device now, then every ``every_seconds``; an error is logged, never fatal."""
-    while True:
-        try:
-            await sync_all(runtime)
-        except Exception:
-            log.exception("device sync failed; trying again in %s s", every_seconds)
-        await asyncio.sleep(every_seconds)

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from atelier.accounts.security import PasswordHashing
 from atelier.config import Settings
 from atelier.db import begin_writing, create_engine, is_postgres, session_factory
-from atelier.kit.cache import Cache, create_cache
+from atelier.kit.cache import Cache, MemoryCache, create_cache
+from atelier.kit.jobs import Jobs
 from atelier.kit.pubsub import Hub, MemoryHub, create_hub
 
 
@@ -29,6 +30,11 @@ class Runtime:
     quick_engine: AsyncEngine | None = None
     # Live fan-out (SSE boards): in-process, or Redis pub/sub shared by every process.
     hub: Hub = field(default_factory=MemoryHub)
+    # Always this process's memory, even when ``cache`` is Redis: seed 004's first insights tier.
+    local_cache: MemoryCache = field(default_factory=MemoryCache)
+    # Background jobs (kit/jobs.py); None where no broker was started (tools, most tests): the work
+    # stays in its table and the next worker or sweep takes it.
+    jobs: Jobs | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -59,7 +65,14 @@ class Runtime:
             hub=create_hub(settings.redis_url),
         )
 
+    async def nudge(self, name: str, *args: object) -> None:
+        """Tell the job ``name`` there is work in its table (after the commit that wrote it)."""
+        if self.jobs is not None:
+            await self.jobs.nudge(name, *args)
+
     async def close(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop()
         await self.hub.close()
         await self.cache.close()
         await self.engine.dispose()

@@ -306,11 +306,15 @@ async def act(
 
 
 async def _records_changed(runtime: Runtime, row: Session, target: Status) -> None:
-    """A finished session may set records: the cached Records tab is dropped."""
+    """A finished session may set records and changes the analysis: the cached Records tab and
+    this process's memory tier of Advice and Progression are dropped (their table tier sees the
+    new ``training_metrics`` row by itself: ``coaching.insights``)."""
     if target == Status.completed:
+        from atelier.coaching import insights
         from atelier.training import records
 
         await records.forget(runtime, row.athlete_id)
+        await insights.forget(runtime, row.athlete_id)
 
 
 async def _move_and_track(session: AsyncSession, row: Session, target: Status) -> None:

@@ -9,7 +9,6 @@ turns on an advisory lock and the later ones find nothing to do. SQLite keeps pl
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, timedelta
 
@@ -49,13 +48,9 @@ async def ensure(
     return made
 
 
-async def ensure_forever(engine: AsyncEngine, every_seconds: float = 24 * 3600) -> None:
-    """``ensure`` now, then every ``every_seconds``, until cancelled; an error is logged, not fatal."""
-    while True:
-        try:
-            made = await ensure(engine)
-            if any(made.values()):
-                log.info("partitions created: %s", made)
-        except Exception:
-            log.exception("creating monthly partitions failed; trying again in %s s", every_seconds)
-        await asyncio.sleep(every_seconds)
+async def ensure_job(engine: AsyncEngine) -> dict[str, int]:
+    """The periodic partition job (``atelier.jobs``, daily): ``ensure``, logging what it made."""
+    made = await ensure(engine)
+    if any(made.values()):
+        log.info("partitions created: %s", made)
+    return made

@@ -8,13 +8,12 @@ reads it back (and keeps it, until the session is finished), "Annuler" deletes i
 Only the athlete reads and writes their own snapshots; a linked coach gets a 403 on every one of
 them (the runner's state is not training data, and PostgreSQL's policy on the table does not
 open it to coaches either). Snapshots of finished sessions (completed, cancelled, skipped) and
-those older than 7 days are pruned by a system job (``prune``, ``prune_forever``,
+those older than 7 days are pruned by a system job (``prune``, ``prune_job``,
 ``atelier recovery prune``); ``forget`` drops one at once when its session completes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -201,21 +200,15 @@ async def prune(session: AsyncSession, now: datetime) -> int:
     return int(getattr(deleted, "rowcount", 0) or 0)
 
 
-async def prune_forever(runtime: Runtime, every_seconds: float = 3600) -> None:
-    """Prune now, then every ``every_seconds``, until cancelled; an error is logged, not fatal.
+async def prune_job(runtime: Runtime) -> int:
+    """The periodic prune (``atelier.jobs``, hourly): one idempotent DELETE by condition.
 
-    In-process for now: there is no job broker yet (DESIGN.md plans taskiq for scheduled work),
-    and an hourly DELETE is too small to deserve one. Running it in several processes at once
-    (several workers, several replicas) is safe: each run is one idempotent DELETE by condition,
-    so two runs at the same time delete each row once between them and neither fails; the
-    counts they log simply add up to the rows removed.
+    Running it in several processes at once (several workers, several replicas) is safe: two runs
+    at the same time delete each row once between them and neither fails; the counts they log
+    simply add up to the rows removed.
     """
-    while True:
-        try:
-            async with unit_of_work(runtime.sessions, system=True) as session:
-                deleted = await prune(session, utcnow())
-            if deleted:
-                log.info("recovery prune: %d snapshot(s) deleted", deleted)
-        except Exception:
-            log.exception("recovery prune failed; trying again in %s s", every_seconds)
-        await asyncio.sleep(every_seconds)
+    async with unit_of_work(runtime.sessions, system=True) as session:
+        deleted = await prune(session, utcnow())
+    if deleted:
+        log.info("recovery prune: %d snapshot(s) deleted", deleted)
+    return deleted
