@@ -250,7 +250,9 @@ async def test_insights_are_each_users_own(client: httpx.AsyncClient, ana: Accou
     assert (await client.get("/api/v1/coaching/insights")).status_code == 401
 
 
-async def test_a_change_of_profile_language_is_followed_at_once(client: httpx.AsyncClient, ana: Account) -> None:
+async def test_a_change_of_profile_language_is_followed_at_once(
+    client: httpx.AsyncClient, ana: Account
+) -> None:
     assert (await client.get("/api/v1/coaching/insights", headers=ana.headers)).json()["language"] == "en"
     changed = await client.patch("/api/v1/me/profile", json={"language": "fr"}, headers=ana.headers)
     assert changed.status_code == 200, changed.text

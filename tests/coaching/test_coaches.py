@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from atelier.coaching import context
 from atelier.coaching.coaches import prescribe
 from atelier.coaching.facts import (
     DISCIPLINES,
@@ -87,36 +86,7 @@ FACT_SETS = {
 }
 
 
-@lru_cache(maxsize=1)
-def standard_library() -> tuple[LibraryWod, ...]:
-    """WODCraft's 83 library workouts as the functional and competition coaches receive them."""
-    root = resources.files("wodcraft").joinpath("library")
-    wods = []
-    for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name):
-        for path in sorted(folder.iterdir(), key=lambda p: p.name):
-            if not path.name.endswith(".wod"):
-                continue
-            source = path.read_text(encoding="utf-8")
-            compilation = compile_now(source)
-            assert compilation.document is not None, path.name
-            meta = describe(compilation.document)
-            wods.append(
-                LibraryWod(
-                    key=f"{folder.name}/{path.name.removesuffix('.wod')}",
-                    title=meta.title,
-                    source=source,
-                    equipment=frozenset(meta.equipment),
-                    movements=tuple(meta.movements),
-                    duration_seconds=meta.duration_seconds,
-                    difficulty=meta.difficulty,
-                    score_type=meta.score_type,
-                    format=meta.format,
-                    benchmark=any(
-                        line.startswith("tags:") and "benchmark" in line for line in source.splitlines()
-                    ),
-                )
-            )
-    return tuple(wods)
+standard_library = context.standard_library  # what the app hands the coaches
 
 
 def compiled(prescription: Prescription) -> dict[str, Any]:

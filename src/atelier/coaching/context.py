@@ -33,7 +33,6 @@ from atelier.wods.metadata import describe
 from atelier.wods.models import Wod
 
 WINDOW_DAYS = 90
-BENCHMARK_FOLDERS = ("girls/", "benchmarks/", "open/")
 
 
 async def today_of(session: AsyncSession, athlete_id: uuid.UUID) -> tuple[date, AthleteProfile | None]:
@@ -169,10 +168,15 @@ def standard_library() -> tuple[LibraryWod, ...]:
                 difficulty=meta.difficulty,
                 score_type=meta.score_type,
                 format=meta.format,
-                benchmark=entry.path.startswith(BENCHMARK_FOLDERS),
+                benchmark=_tagged_benchmark(source),
             )
         )
     return tuple(found)
+
+
+def _tagged_benchmark(source: str) -> bool:
+    """The library marks its benchmarks itself (``tags: girls, benchmark``)."""
+    return any(line.startswith("tags:") and "benchmark" in line for line in source.splitlines())
 
 
 async def library_for(session: AsyncSession, athlete_id: uuid.UUID, facts: AthleteFacts) -> list[LibraryWod]:

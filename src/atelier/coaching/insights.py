@@ -177,12 +177,9 @@ def _local(kind: Kind, facts: AthleteFacts, period: str) -> tuple[dict[str, Any]
 
 
 async def _ask_model(runtime: Runtime, kind: Kind, facts: AthleteFacts, period: str) -> dict[str, Any] | None:
-    settings = runtime.settings
-    if not settings.llm_url:
+    client = llm.client_for(runtime.settings)
+    if client is None:
         return None
-    client = llm.ChatClient(
-        llm.LlmConfig(settings.llm_url, settings.llm_key, settings.llm_model, settings.llm_timeout_seconds)
-    )
     try:
         payload = llm_payload(facts, period if kind == "progression" else None)
         answer: Insights | ProgressionContent | None

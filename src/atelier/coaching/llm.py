@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from atelier.config import Settings
 from atelier.wods.compiler import Compilation
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,16 @@ class ChatClient:
 
 # ---------------------------------------------------------------------------------------------
 # Prompts
+
+
+def client_for(settings: Settings) -> ChatClient | None:
+    """The model ``ATELIER_LLM_URL`` names, or None when none is configured (the default)."""
+    if not settings.llm_url:
+        return None
+    return ChatClient(
+        LlmConfig(settings.llm_url, settings.llm_key, settings.llm_model, settings.llm_timeout_seconds)
+    )
+
 
 PRESCRIPTION_SYSTEM = """\
 You are an expert strength and conditioning coach. The user message is a JSON brief about one \

@@ -45,7 +45,20 @@ class CoachPrescription(Base):
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
 
 
-class TrainingInsight(Base):
+class _Cached:
+    """What both cached analyses hold: the content (None while a job writes it) and its times."""
+
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(12), default="ready")  # ready | pending
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sessions_analyzed: Mapped[int] = mapped_column(Integer, default=0)
+    engine: Mapped[str] = mapped_column(String(16), default="local")  # local | llm
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TrainingInsight(_Cached, Base):
     """The Advice tab's analysis (seed 004's training-insights-generator output), one per language."""
 
     __tablename__ = "training_insights"
@@ -55,17 +68,9 @@ class TrainingInsight(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     insight_type: Mapped[str] = mapped_column(String(16), default="advice")
     discipline: Mapped[str] = mapped_column(String(16), default="all")
-    language: Mapped[str] = mapped_column(String(2))
-    status: Mapped[str] = mapped_column(String(12), default="ready")  # ready | pending
-    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    sessions_analyzed: Mapped[int] = mapped_column(Integer, default=0)
-    engine: Mapped[str] = mapped_column(String(16), default="local")
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class ProgressionInsight(Base):
+class ProgressionInsight(_Cached, Base):
     """The Progression tab's two paragraphs and three actions, per period and language."""
 
     __tablename__ = "training_progression_insights"
@@ -78,14 +83,6 @@ class ProgressionInsight(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(8))
-    language: Mapped[str] = mapped_column(String(2))
-    status: Mapped[str] = mapped_column(String(12), default="ready")
-    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    sessions_analyzed: Mapped[int] = mapped_column(Integer, default=0)
-    engine: Mapped[str] = mapped_column(String(16), default="local")
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CoachingRefresh(Base):

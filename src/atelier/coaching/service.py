@@ -95,12 +95,9 @@ def _brief(facts: AthleteFacts, request: CoachRequest) -> dict[str, Any]:
 
 
 async def _from_model(runtime: Runtime, facts: AthleteFacts, request: CoachRequest) -> Prescription | None:
-    settings = runtime.settings
-    if not settings.llm_url:
+    client = llm.client_for(runtime.settings)
+    if client is None:
         return None
-    client = llm.ChatClient(
-        llm.LlmConfig(settings.llm_url, settings.llm_key, settings.llm_model, settings.llm_timeout_seconds)
-    )
     try:
         source = await llm.ask_prescription(
             client,
