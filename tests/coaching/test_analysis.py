@@ -310,3 +310,15 @@ def test_every_sentence_exists_in_both_languages_with_the_same_placeholders() ->
         fields = {name for _, name, _, _ in string.Formatter().parse(english) if name}
         french = {name for _, name, _, _ in string.Formatter().parse(TEXT["fr"][key]) if name}
         assert fields == french, key
+
+
+def test_a_rare_trainer_is_told_to_add_a_day_and_a_frequent_one_to_keep_rest_days() -> None:
+    def alternating(step: int) -> list[SessionFact]:
+        kinds = ("strength", "endurance")
+        return [session(ago, discipline=kinds[(ago // step) % 2], rpe=None) for ago in range(0, 90, step)]
+
+    rare, _ = progression(athlete(alternating(7)), "month")
+    frequent, _ = progression(athlete(alternating(1)), "month")
+    assert "add one session on a fixed day to reach 2 a week" in rare.paragraph2
+    assert "Train 2 days a week." in rare.recommendations
+    assert "rest days" in frequent.paragraph2 and "add one session on a fixed day" not in frequent.paragraph2

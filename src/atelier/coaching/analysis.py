@@ -116,6 +116,7 @@ IMBALANCE_RATIOS: tuple[tuple[float, Severity], ...] = ((3.0, "high"), (2.0, "me
 MIN_UNITS = 6
 MIN_LOAD_KG = 0.5  # lighter "loads" are bodyweight sets: no e1RM
 MIN_SESSIONS = 6
+FEW_DAYS = 3  # training days a week under which the advice is to add one, not to rest
 MINOR_SHARE = 10.0
 DROP_PERCENT, STALL_PERCENT = -2.0, 1.0
 # (lift, reference, minimum ratio): the rules of thumb of the module docstring.
@@ -755,7 +756,8 @@ def _rpe_advice(recent: _Stats, lang: Language) -> tuple[str, str]:
 
 
 def _third_advice(facts: AthleteFacts, recent: _Stats, before: _Stats, span: int) -> tuple[str, str]:
-    """A lift that dropped over 2 %, else the best gain, else a missing discipline, else rest days."""
+    """A lift that dropped over 2 %, else the best gain, else a missing discipline, else the week's
+    rhythm: fewer than ``FEW_DAYS`` training days a week → one more; otherwise the rest days to keep."""
     lang, changes = facts.language, _lift_changes(recent, before)
     missing = [d for d in ("endurance", "strength") if recent.disciplines[d] == 0] + [""]
     worst = min(changes, key=lambda m: changes[m] / before.best[m], default=None)
@@ -767,6 +769,9 @@ def _third_advice(facts: AthleteFacts, recent: _Stats, before: _Stats, span: int
     else:
         key, movement = ("discipline", "") if missing[0] else ("rest", "")
     active = len({s.day for s in _between(facts, 0, span)})
+    weekly = active / span * 7
+    if key == "rest" and weekly < FEW_DAYS:
+        key = "frequency"
     values = {
         "name": _name(movement, lang),
         "before": _n(before.best.get(movement, 0.0), lang, 1),
@@ -776,7 +781,9 @@ def _third_advice(facts: AthleteFacts, recent: _Stats, before: _Stats, span: int
         "discipline": _discipline(missing[0], lang),
         "days": span,
         "active": active,
-        "rest": max(1, 7 - math.floor(active / span * 7 + 0.5)),
+        "rest": max(1, 7 - math.floor(weekly + 0.5)),
+        "weekly": _n(weekly, lang, 1),
+        "next": math.floor(weekly + 0.5) + 1,
         **_block(recent.best.get(movement, 0.0), lang),
     }
     return _t(lang, f"prog.{key}", **values), _t(lang, f"prog.short.{key}", **values)

@@ -172,6 +172,9 @@ TEXT: dict[str, dict[str, str]] = {
         "prog.rest": "You trained on {active} of the last {days} days: keep at least {rest} rest days "
         "a week.",
         "prog.short.rest": "Keep {rest} rest days a week.",
+        "prog.frequency": "You trained on {active} of the last {days} days, about {weekly} a week: add "
+        "one session on a fixed day to reach {next} a week.",
+        "prog.short.frequency": "Train {next} days a week.",
         "prog.idle": "No session in the last {days} days; the last one was {ago} days ago ({day}): "
         "{discipline}, {minutes} min.",
         "prog.idle.history": "Over the 90 days you averaged {frequency} sessions a week; by session "
@@ -366,6 +369,9 @@ TEXT: dict[str, dict[str, str]] = {
         "prog.rest": "Vous avez eu des séances {active} jours sur les {days} derniers : gardez au "
         "moins {rest} jours de repos par semaine.",
         "prog.short.rest": "Garder {rest} jours de repos par semaine.",
+        "prog.frequency": "Vous avez eu des séances {active} jours sur les {days} derniers, environ "
+        "{weekly} par semaine : ajoutez une séance à jour fixe pour arriver à {next} par semaine.",
+        "prog.short.frequency": "S'entraîner {next} jours par semaine.",
         "prog.idle": "Aucune séance sur les {days} derniers jours ; la dernière date d'il y a {ago} "
         "jours ({day}) : {discipline}, {minutes} min.",
         "prog.idle.history": "Sur 90 jours, vous avez fait en moyenne {frequency} séances par semaine ; "
