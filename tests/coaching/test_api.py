@@ -259,3 +259,23 @@ async def test_a_change_of_profile_language_is_followed_at_once(
     french = await client.get("/api/v1/coaching/progression", headers=ana.headers)
     assert french.json()["language"] == "fr"
     assert (await client.get("/api/v1/coaching/insights", headers=ana.headers)).json()["language"] == "fr"
+
+
+async def test_contradictory_goals_leave_the_chosen_coach_in_charge(
+    client: httpx.AsyncClient, ana: Account
+) -> None:
+    for goal in (
+        {"goal_type": "movement_1rm", "movement": "deadlift", "target_value": 250},
+        {"goal_type": "training_minutes_per_week", "target_value": 900},
+        {"goal_type": "sessions_per_week", "target_value": 1},
+    ):
+        created = await client.post("/api/v1/goals", json=goal, headers=ana.headers)
+        assert created.status_code == 201, created.text
+    strength = await prescribe(
+        client, ana, discipline="strength", minutes=45, equipment=["barbell", "plates"]
+    )
+    assert "Deadlift" in strength["source"]  # the 1RM goal picks the main lift
+    assert any("goal" in reason.lower() for reason in strength["reasons"])
+    endurance = await prescribe(client, ana, discipline="endurance", minutes=30, equipment=["rower"])
+    assert set(describe(endurance["document"]).movements) <= {"row", "run"}
+    assert compile_now(endurance["source"]).ok
