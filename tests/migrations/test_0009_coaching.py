@@ -27,6 +27,11 @@ READ = (
     "SELECT u.email, u.role, s.title, s.source, s.status, s.origin, s.session_date "
     "FROM sessions s JOIN users u ON u.id = s.athlete_id WHERE s.id = :id"
 )
+GOAL = (
+    "INSERT INTO training_goals (id, user_id, goal_type, target_value, unit, is_active, created_at, "
+    "updated_at) VALUES (:id, :user, :kind, :target, :unit, true, :at, :at)"
+)
+GOALS = "SELECT goal_type, target_value FROM training_goals"
 INSIGHT = (
     "INSERT INTO training_insights (id, user_id, insight_type, discipline, language, status, content, "
     "sessions_analyzed, engine, requested_at, generated_at, expires_at) VALUES (:id, :user, 'advice', "
@@ -56,14 +61,28 @@ async def _scenario(tmp_path: Path) -> tuple[tuple[Any, ...], tuple[Any, ...], i
             for statement, values in population.statements(postgres):
                 await connection.execute(text(statement), values)
             await connection.execute(text(SESSION), params)
+            await connection.execute(
+                text(GOAL),
+                {"id": uid(uuid.uuid4()), "user": uid(population.athlete), "kind": "sessions_per_week",
+                 "target": 4, "unit": "sessions", "at": WHEN},
+            )  # fmt: skip
         async with engine.connect() as connection:
             before = tuple((await connection.execute(text(READ), {"id": uid(session_id)})).one())
+            goals_before = (await connection.execute(text(GOALS))).all()
         await engine.dispose()
 
         await migrate(url, "0009")
         engine = create_engine(url)
         async with engine.connect() as connection:
             after = tuple((await connection.execute(text(READ), {"id": uid(session_id)})).one())
+            goals_after = (await connection.execute(text(GOALS))).all()
+        assert goals_after == goals_before == [("sessions_per_week", 4.0)]
+        async with engine.begin() as connection:  # the goal type 0008 could not hold on PostgreSQL
+            await connection.execute(
+                text(GOAL),
+                {"id": uid(uuid.uuid4()), "user": uid(population.athlete),
+                 "kind": "training_minutes_per_week", "target": 300, "unit": "minutes", "at": WHEN},
+            )  # fmt: skip
         refused = False
         async with engine.begin() as connection:
             row = {"user": uid(population.athlete), "at": WHEN}

@@ -150,7 +150,7 @@ class Goal(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    goal_type: Mapped[str] = mapped_column(String(24))
+    goal_type: Mapped[str] = mapped_column(String(32))
     movement: Mapped[str | None] = mapped_column(String(64))
     target_value: Mapped[float] = mapped_column(Float)
     current_value: Mapped[float | None] = mapped_column(Float)

@@ -4,7 +4,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-22
 
-Additive only: six new tables, nothing existing changes.
+Six new tables, and one column widened: ``training_goals.goal_type`` was 24 characters, one short
+of ``training_minutes_per_week``, so PostgreSQL refused that goal; it becomes 32 (no row changes).
 
 Row-level security: prescriptions, insights and refreshes are their owner's alone. The illustration
 library and its queue hold no personal data (a picture of a movement is everyone's) and have none.
@@ -55,6 +56,10 @@ def _cached() -> list[sa.Column]:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("training_goals") as batch:
+        batch.alter_column(
+            "goal_type", type_=sa.String(32), existing_type=sa.String(24), existing_nullable=False
+        )
     op.create_table(
         "coach_prescriptions",
         sa.Column("id", sa.Uuid(), primary_key=True),
@@ -156,3 +161,7 @@ def downgrade() -> None:
         "coach_prescriptions",
     ):
         op.drop_table(table)
+    with op.batch_alter_table("training_goals") as batch:
+        batch.alter_column(
+            "goal_type", type_=sa.String(24), existing_type=sa.String(32), existing_nullable=False
+        )
