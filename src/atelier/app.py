@@ -1,4 +1,4 @@
-"""ASGI app factory: routers, GraphQL, error handling, lifespan."""
+"""ASGI app factory: routers, GraphQL, pages, error handling, lifespan."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from atelier import __version__, jobs
 from atelier.accounts.api import router as accounts_router
@@ -33,6 +32,7 @@ from atelier.training.graphql import TrainingQueries
 from atelier.training.records_api import router as records_router
 from atelier.training.recovery_api import router as recovery_router
 from atelier.wods.api import router as wods_router
+from atelier.web import pages
 from atelier.wods.graphql import WodQueries
 
 MAX_BODY_BYTES = 1_048_576
@@ -106,12 +106,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        return (
-            "<!doctype html><html lang=en><meta charset=utf-8><title>Atelier</title>"
-            "<h1>Atelier</h1><p>The API is at <a href=/docs>/docs</a>; GraphQL at "
-            "<a href=/graphql>/graphql</a>.</p></html>"
-        )
-
+    pages.install(app)
     return app

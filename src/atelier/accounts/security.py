@@ -58,47 +58,68 @@ class InvalidToken(Exception):
 
 
 def issue_access_token(settings: Settings, user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[str, int]:
-    lifetime = timedelta(minutes=settings.access_token_minutes)
+    return _issue(settings, user_id, session_id, "access", timedelta(minutes=settings.access_token_minutes))
+
+
+def issue_page_token(settings: Settings, user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[str, int]:
+    """The web pages' cookie: a login as long as the refresh token's, never accepted as a bearer.
+
+    Pages do not rotate refresh tokens: two tabs refreshing at once would look like a replay and end
+    the login. The login's row is checked on every request instead, so logging out still ends it."""
+    return _issue(settings, user_id, session_id, "page", timedelta(days=settings.refresh_token_days))
+
+
+def _issue(
+    settings: Settings, user_id: uuid.UUID, session_id: uuid.UUID, kind: str, lifetime: timedelta
+) -> tuple[str, int]:
     now = utcnow()
     payload = {
         "sub": str(user_id),
         "sid": str(session_id),
-        "type": "access",
+        "type": kind,
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
     }
     return jwt.encode(payload, settings.secret_key, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
-# Verified claims by (key, token): every request carries its token, and checking the signature and
+# Verified claims by (key, kind, token): every request carries its token, and checking the signature and
 # parsing the JSON again each time costs more than the rest of authentication. Only tokens that
 # verified are kept, and the expiry is checked on every use.
-_verified: dict[tuple[str, str], AccessClaims] = {}
+_verified: dict[tuple[str, str, str], AccessClaims] = {}
 _VERIFIED_KEPT = 10_000
 
 
 def read_access_token(settings: Settings, token: str) -> AccessClaims:
-    known = _verified.get((settings.secret_key, token))
+    return _read(settings, token, "access")
+
+
+def read_page_token(settings: Settings, token: str) -> AccessClaims:
+    return _read(settings, token, "page")
+
+
+def _read(settings: Settings, token: str, kind: str) -> AccessClaims:
+    known = _verified.get((settings.secret_key, kind, token))
     if known is not None:
         if known.expires_at <= utcnow():
             raise InvalidToken("the access token has expired")
         return known
-    claims = _decode_access_token(settings, token)
+    claims = _decode(settings, token, kind)
     if len(_verified) >= _VERIFIED_KEPT:
         _verified.clear()
-    _verified[(settings.secret_key, token)] = claims
+    _verified[(settings.secret_key, kind, token)] = claims
     return claims
 
 
-def _decode_access_token(settings: Settings, token: str) -> AccessClaims:
+def _decode(settings: Settings, token: str, kind: str) -> AccessClaims:
     try:
         payload = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp"]})
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("the access token has expired") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("the access token is not valid") from exc
-    if payload.get("type") != "access":
-        raise InvalidToken("not an access token")
+    if payload.get("type") != kind:
+        raise InvalidToken(f"not an {kind} token" if kind == "access" else f"not a {kind} token")
     try:
         return AccessClaims(
             uuid.UUID(payload["sub"]), uuid.UUID(payload["sid"]), datetime.fromtimestamp(payload["exp"], UTC)
