@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from atelier.kit.problems import Problem
 from atelier.web import (
     account_pages,
     coach_pages,
@@ -20,6 +23,7 @@ from atelier.web import (
 )
 from atelier.web.auth import LoginRequired
 from atelier.web.csrf import CsrfRefused
+from atelier.web.i18n import language_of
 from atelier.web.render import Reader, render
 
 STATIC = Path(__file__).parent / "static"
@@ -81,9 +85,59 @@ async def _csrf_refused(request: Request, exc: Exception) -> Response:
     )
 
 
+API_PREFIXES = ("/api/", "/graphql", "/docs", "/redoc", "/openapi", "/healthz", "/static/", "/feeds/")
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith(API_PREFIXES) and not _wants_json(request)
+
+
+def _page_errors(app: FastAPI) -> None:
+    """On a page, a refusal is a readable page with the same status, not problem JSON."""
+    for kind in (Problem, RequestValidationError, StarletteHTTPException):
+        api_handler = app.exception_handlers[kind]
+
+        async def handler(request: Request, exc: Exception, api_handler=api_handler) -> Response:
+            if not _is_page(request):
+                answer: Response = await api_handler(request, exc)
+                return answer
+            status, detail = _status_and_detail(exc)
+            reader = Reader(
+                language=language_of(
+                    request.headers.get("accept-language"), request.cookies.get("atelier_lang")
+                )
+            )
+            heading = reader.t("Not found") if status == 404 else reader.t("Something is not right")
+            text = reader.t("This page does not exist, or it is not yours.") if status == 404 else detail
+            return render(
+                request,
+                "message.html",
+                reader,
+                None,
+                status_code=status,
+                heading=heading,
+                text=text,
+                link="/",
+                link_label=reader.t("Back to today"),
+            )
+
+        app.add_exception_handler(kind, handler)
+
+
+def _status_and_detail(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, Problem):
+        return exc.status, exc.detail
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code, str(exc.detail)
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    return 422, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
+    _page_errors(app)

@@ -65,6 +65,16 @@ class Reader:
             return None
         return round(kg * LB_PER_KG, 1) if self.units == "lb" else round(kg, 1)
 
+    def load_field(self, load: dict[str, Any] | None) -> str:
+        """A logged load ``{"value", "unit"}`` as the number to put back in a form field, in the
+        reader's unit."""
+        if not isinstance(load, dict) or load.get("value") is None:
+            return ""
+        value, unit = float(load["value"]), load.get("unit", "kg")
+        if unit != self.units:
+            value = value * LB_PER_KG if self.units == "lb" else value / LB_PER_KG
+        return f"{round(value, 2):g}"
+
     def distance(self, metres: float | None) -> str:
         if metres is None:
             return "–"
