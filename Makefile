@@ -28,6 +28,7 @@ $(CHROMIUM):
 
 run: $(STAMP) $(ASSETS)
 	mkdir -p var
+	$(BIN)/atelier demo --offer
 	$(BIN)/atelier serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)

@@ -552,6 +552,80 @@ def session_log(
         _say(console, line)
 
 
+@app.command()
+def demo(
+    offer: Annotated[
+        bool, typer.Option("--offer", help="only on a database with no accounts: ask first (make run)")
+    ] = False,
+) -> None:
+    """Load a demo coach and athlete with three months of history, and a few more athletes, so every
+    page has something to show. Running it again changes nothing."""
+    import sys
+
+    from atelier import demo as demo_data
+    from atelier.migrations.run import upgrade_database
+
+    async def has_users(settings: Settings) -> bool:
+        from atelier.kit.runtime import Runtime
+
+        runtime = Runtime.from_settings(settings)
+        try:
+            return await demo_data.has_users(runtime)
+        finally:
+            await runtime.close()
+
+    async def load(settings: Settings) -> demo_data.Built | None:
+        from atelier.kit.clock import utcnow
+        from atelier.kit.runtime import Runtime
+
+        runtime = Runtime.from_settings(settings)
+        plan = demo_data.plan_for(utcnow())
+        try:
+            if await demo_data.exists(runtime):
+                return None
+            with _progress() as progress:
+                task = progress.add_task("demo", total=plan.steps)
+                return await demo_data.build(runtime, plan, tick=lambda: progress.advance(task))
+        finally:
+            await runtime.close()
+
+    _run(upgrade_database)
+    if offer:
+        if _run(has_users):
+            return
+        if not sys.stdin.isatty():
+            _say(console, "No accounts yet: run `.venv/bin/atelier demo` to load a demo coach and athlete.")
+            return
+        if not typer.confirm("Load a demo coach and athlete with three months of history?", default=False):
+            return
+    built = _run(load)
+    if built is None:
+        _say(
+            console,
+            f"the demo accounts already exist ({demo_data.COACH}, {demo_data.ATHLETE}): nothing to do",
+        )
+    else:
+        _demo_summary(built)
+    _say(console, f"log in at {demo_data.LOGIN_URL} as {demo_data.ATHLETE} or {demo_data.COACH}")
+    _say(console, f"password: {demo_data.PASSWORD}")
+
+
+def _demo_summary(built: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title="demo loaded", show_header=False)
+    table.add_column("what")
+    table.add_column("", justify="right")
+    for email, role in built.accounts:
+        table.add_row(f"{role} account", email)
+    table.add_row("finished sessions of the athlete", str(built.finished_sessions))
+    table.add_row("her personal records", str(built.records))
+    table.add_row("her Forge activities", str(built.activities))
+    table.add_row("scored results, all athletes", str(built.results))
+    table.add_row("planned ahead (a series, a routine's days)", str(built.upcoming))
+    console.print(table)
+
+
 KM_PER_MILE = 1.609344
 
 
