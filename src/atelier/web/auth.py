@@ -107,10 +107,13 @@ def forget_login(response: Response) -> None:
     response.delete_cookie(LOGIN_COOKIE, path="/")
 
 
-async def start_over(session: AsyncSession, caller: PageCaller) -> None:
-    """Undo what a refused form wrote, and carry on reading as the same user."""
+async def start_over(session: AsyncSession, caller: PageCaller, *, writing: bool = True) -> None:
+    """Undo what a refused form wrote, and carry on as the same user. ``writing=False`` gives up the
+    write lock too, for a page whose drawing may write through its own unit of work (SQLite has one
+    writer: holding the lock here would make that wait for ever)."""
     user_id = caller.user.id
     await session.rollback()
-    await begin_writing(session)
+    if writing:
+        await begin_writing(session)
     await set_rls_context(session, user_id=user_id)
     await session.refresh(caller.user)
