@@ -14,6 +14,7 @@ from atelier.app import create_app
 from atelier.config import Settings
 from atelier.kit.runtime import Runtime
 from tests.conftest import Account
+from tests.planning.conftest import ana, bo, coach  # noqa: F401  (fixtures for the page tests)
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from tests.conftest import Account
-from tests.planning.conftest import ana, bo, coach  # noqa: F401  (fixtures)
 from tests.planning.helpers import plan
 
 pytestmark = pytest.mark.anyio

@@ -9,12 +9,14 @@ import httpx
 import pytest
 
 from tests.conftest import Account
-from tests.planning.conftest import ana, bo  # noqa: F401  (fixtures)
 from tests.planning.helpers import plan
 from tests.web.conftest import Browser
 
 pytestmark = pytest.mark.anyio
-SQUATS_AND_FRAN = "# Squats then Fran\n## Strength\nBack squat 3x5 @ 100kg\n## Fran\nFor time\n  21-15-9\n    Thruster @ 43kg\n    Pull-up\n"
+SQUATS_AND_FRAN = (
+    "# Squats then Fran\n## Strength\nBack squat 3x5 @ 100kg\n"
+    "## Fran\nFor time\n  21-15-9\n    Thruster @ 43kg\n    Pull-up\n"
+)
 
 
 async def _running(browser, client: httpx.AsyncClient, ana: Account, source: str = SQUATS_AND_FRAN):

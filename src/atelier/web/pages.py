@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from atelier.kit.problems import Problem
 from atelier.web import (
     account_pages,
+    class_pages,
     coach_pages,
     forge_pages,
     plan_pages,
@@ -36,6 +37,7 @@ ROUTERS = (
     training_pages.router,
     forge_pages.router,
     coach_pages.router,
+    class_pages.router,
 )
 
 

@@ -61,8 +61,10 @@ class Server:
         """Someone registered through the API (for the other side of a journey), with a bearer token."""
         email = f"{uuid.uuid4().hex[:10]}@example.com"
         with self.api() as api:
-            made = api.post("/api/v1/auth/register",
-                            json={"email": email, "password": PASSWORD, "name": name or role.title(), "role": role})
+            made = api.post(
+                "/api/v1/auth/register",
+                json={"email": email, "password": PASSWORD, "name": name or role.title(), "role": role},
+            )
             assert made.status_code == 201, made.text
             token = api.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD}).json()
         return {"id": made.json()["id"], "email": email, "token": token["access_token"]}
@@ -91,7 +93,9 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     log = (tmp_path_factory.mktemp("server") / "serve.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "atelier"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -116,9 +120,10 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(server: Server) -> Iterator[Browser]:
-    """Started after the server: Playwright runs an event loop of its own in this thread."""
+    """Started after the server, stopped after each module: Playwright's sync API runs an event loop
+    of its own in this thread, and the async tests that follow need the thread without it."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -127,7 +132,9 @@ def chromium(server: Server) -> Iterator[Browser]:
 
 @pytest.fixture
 def context(server: Server, chromium: Browser) -> Iterator[BrowserContext]:
-    made = chromium.new_context(base_url=server.url, viewport=PHONE, locale="en-GB", timezone_id="Europe/Paris")
+    made = chromium.new_context(
+        base_url=server.url, viewport=PHONE, locale="en-GB", timezone_id="Europe/Paris"
+    )
     made.set_default_timeout(15_000)
     yield made
     made.close()
