@@ -31,8 +31,8 @@ from atelier.training.events_api import router as events_router
 from atelier.training.graphql import TrainingQueries
 from atelier.training.records_api import router as records_router
 from atelier.training.recovery_api import router as recovery_router
-from atelier.wods.api import router as wods_router
 from atelier.web import pages
+from atelier.wods.api import router as wods_router
 from atelier.wods.graphql import WodQueries
 
 MAX_BODY_BYTES = 1_048_576
