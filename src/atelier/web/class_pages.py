@@ -20,7 +20,7 @@ from atelier.training import events_api
 from atelier.web import csrf
 from atelier.web.auth import PageCaller, PageUser, start_over
 from atelier.web.forms import FormState, explain
-from atelier.web.render import Reader, reader_of, redirect, render
+from atelier.web.render import Reader, reader_of, redirect, refused, render
 from atelier.wods import api as wods_api
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
@@ -45,29 +45,6 @@ CLASS_FIELDS = (
 
 def coaches(caller: PageCaller) -> bool:
     return caller.user.role in (Role.coach, Role.admin)
-
-
-def refused(request: Request, reader: Reader, caller: PageCaller, status_code: int) -> HTMLResponse:
-    """A readable answer for what is not there or not the reader's (404), or not for athletes (403)."""
-    if status_code == 403:
-        heading = reader.t("Coaches only")
-        text = reader.t("This page is for coaches. Your coaches' classes are under Classes.")
-        link = "/classes"
-    else:
-        heading = reader.t("Not found")
-        text = reader.t("This page does not exist, or it is not yours to see.")
-        link = "/"
-    return render(
-        request,
-        "message.html",
-        reader,
-        caller,
-        status_code=status_code,
-        heading=heading,
-        text=text,
-        link=link,
-        link_label=reader.t("Back"),
-    )
 
 
 def _labels(reader: Reader) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from atelier.planning import routines, routines_api
 from atelier.planning import service as planning
 from atelier.web import csrf
 from atelier.web.auth import PageCaller, PageUser, start_over
-from atelier.web.class_pages import coaches, refused, wod_choices
+from atelier.web.class_pages import coaches, wod_choices
 from atelier.web.forms import FormState, explain
-from atelier.web.render import Reader, reader_of, redirect, render
+from atelier.web.render import Reader, reader_of, redirect, refused, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 

@@ -26,7 +26,7 @@ from atelier.kit.runtime import Runtime, RuntimeDep, SessionDep
 from atelier.web import csrf
 from atelier.web.auth import PageCaller, PageUser, start_over
 from atelier.web.forms import FormState, explain
-from atelier.web.render import LB_PER_KG, M_PER_MILE, Reader, reader_of, redirect, render
+from atelier.web.render import LB_PER_KG, M_PER_MILE, Reader, reader_of, redirect, refused, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 
@@ -109,22 +109,6 @@ def _day_of(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
-
-
-def _refused(request: Request, reader: Reader, caller: PageCaller, problem: Problem) -> Response:
-    """A refused action on one object: 404 when it is not the reader's, else the service's words."""
-    missing = problem.status == 404
-    return render(
-        request,
-        "message.html",
-        reader,
-        caller,
-        status_code=problem.status,
-        heading=reader.t("Not found") if missing else reader.t("Not possible"),
-        text=reader.t("This does not exist, or it is not yours.") if missing else problem.detail,
-        link="/forge",
-        link_label=reader.t("Back"),
-    )
 
 
 # --- Day ------------------------------------------------------------------------------------------
@@ -275,7 +259,7 @@ async def delete_activity(
             await forge_api.delete_activity(activity_id=activity_id, session=session, user=caller.user)
     except Problem as problem:
         await start_over(session, caller)
-        return _refused(request, reader, caller, problem)
+        return refused(request, reader, caller, problem.status, problem.detail, back="/forge")
     return redirect(request, f"/forge?date={day.isoformat()}")
 
 
@@ -579,5 +563,5 @@ async def delete_goal(
         await today_api.delete_goal(goal_id=goal_id, session=session, user=caller.user)
     except Problem as problem:
         await start_over(session, caller)
-        return _refused(request, reader, caller, problem)
+        return refused(request, reader, caller, problem.status, problem.detail, back="/forge")
     return redirect(request, "/forge/progression")

@@ -169,3 +169,36 @@ def redirect(request: Request, url: str) -> Response:
         response = RedirectResponse(url, status_code=303)
     csrf.keep_token(request, response)
     return response
+
+
+def refused(
+    request: Request,
+    reader: Reader,
+    caller: PageCaller | None,
+    status_code: int,
+    detail: str | None = None,
+    back: str = "/",
+) -> HTMLResponse:
+    """A readable refusal in the reader's language: not there or not theirs (404), coaches only
+    (403), or the service's own words for anything else."""
+    if status_code == 404:
+        heading = reader.t("Not found")
+        text = reader.t("This page does not exist, or it is not yours to see.")
+    elif status_code == 403:
+        heading = reader.t("Coaches only")
+        text = reader.t("This page is for coaches. Your coaches' classes are under Classes.")
+        back = "/classes"
+    else:
+        heading = reader.t("Not possible")
+        text = detail or ""
+    return render(
+        request,
+        "message.html",
+        reader,
+        caller,
+        status_code=status_code,
+        heading=heading,
+        text=text,
+        link=back,
+        link_label=reader.t("Back"),
+    )
