@@ -137,3 +137,12 @@ async def test_bo_cannot_save_into_or_finish_anas_session(
     assert (await intruder.post(f"/recovery/{sid}/discard")).status_code == 404
     status = (await client.get(f"/api/v1/sessions/{sid}", headers=ana.headers)).json()["status"]
     assert status == "in_progress"
+
+
+async def test_the_runners_timeline_shows_loads_resolved_for_the_athlete_in_their_units(
+    browser, client: httpx.AsyncClient, ana: Account
+) -> None:
+    fran = "# Fran\nFor time\n  21-15-9\n    Thruster @ 95/65 lb\n    Pull-up\n"
+    page, sid = await _running(browser, client, ana, source=fran)
+    runner = await page.get(f"/run/{sid}")
+    assert "Thruster 43 kg" in runner.text and "95/65" not in runner.text

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from atelier.accounts import repository as accounts
 from atelier.accounts.security import InvalidToken, issue_access_token, read_page_token
 from atelier.kit.problems import Problem
 from atelier.kit.runtime import RuntimeDep, SessionDep
@@ -28,14 +29,14 @@ from atelier.web.auth import LOGIN_COOKIE, LoginRequired, PageCaller, PageUser, 
 from atelier.web.forms import FormState
 from atelier.web.render import Reader, reader_of, redirect, render
 from atelier.wods.service import DoesNotCompile, compile_or_refuse
-from atelier.wods.views import segments
+from atelier.wods.views import segments_for, wodcraft_profile
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 
 SCORE_TYPES = ("time", "rounds+reps", "reps", "load", "calories")
 
 
-async def _timeline(runtime: Any, row: Session) -> dict[str, Any]:
+async def _timeline(session: Any, runtime: Any, row: Session) -> dict[str, Any]:
     """The segments the timer runs, from the snapshot's own source (never the WOD as edited since)."""
     source = (row.snapshot or {}).get("source") or row.source
     if not source:
@@ -44,7 +45,9 @@ async def _timeline(runtime: Any, row: Session) -> dict[str, Any]:
         _, document = await compile_or_refuse(runtime, source)
     except DoesNotCompile:
         return {"cap_s": None, "segments": []}
-    cap, found = segments(document)
+    chosen = (row.snapshot or {}).get("resolved_for") or {}
+    profile = wodcraft_profile(await accounts.profile_of(session, row.athlete_id), **chosen)
+    cap, found = segments_for(document, profile)
     return {"cap_s": cap, "segments": found}
 
 
@@ -109,7 +112,7 @@ async def _runner_context(
     state = {
         "session_id": str(row.id),
         "units": reader.units,
-        "timeline": await _timeline(runtime, row),
+        "timeline": await _timeline(session, runtime, row),
         "exercises": [_exercise_json(e, reader) for e in view.exercises],
         "recovery": place,
         "texts": {key: reader.t(key) for key in RUNNER_TEXTS},

@@ -27,7 +27,8 @@ from atelier.wods.catalog import movement_catalog
 from atelier.wods.compiler import MAX_TITLE_CHARS
 from atelier.wods.metadata import WodMetadata, describe
 from atelier.wods.models import Visibility, Wod
-from atelier.wods.schemas import BoardOut, CheckIn, WodIn
+from atelier.wods.schemas import BoardOut, CheckIn, TimelineOut, WodIn
+from atelier.wods.views import segments
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 
@@ -596,7 +597,9 @@ async def wod_page(
         )
     except NotFound:  # not theirs, or no such version: the same answer either way
         return _not_found(request, reader, caller)
-    timeline = await wods_api.timeline(wod_id=wod.id, session=session, user=caller.user, version=number)
+    # The timer's segments from the board's own resolved workout: loads in the reader's units.
+    cap, found = segments(board.resolved)
+    timeline = TimelineOut(wod_id=wod.id, version=board.version, cap_s=cap, segments=found)
     versions = await wods_api.versions(wod_id=wod.id, session=session, user=caller.user)
     shown = next(v for v in versions if v.version == board.version)
     # What the index knows about the version on the board: the WOD row holds the current one's.

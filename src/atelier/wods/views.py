@@ -41,6 +41,11 @@ def segments(document: dict[str, Any]) -> tuple[float | None, list[dict[str, Any
     return cap, timeline(document)
 
 
+def segments_for(document: dict[str, Any], profile: Profile) -> tuple[float | None, list[dict[str, Any]]]:
+    """The timeline with loads resolved for one athlete (their category, level and units)."""
+    return segments(resolve(document, profile))
+
+
 def _single_block_cap(document: dict[str, Any]) -> float | None:
     """WODCraft moves ``cap:`` over a single block onto that block (``For time, cap 10:00``)."""
     blocks = document.get("blocks") or []
