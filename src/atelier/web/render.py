@@ -93,6 +93,25 @@ class Reader:
         minutes, secs = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
+    def score(
+        self, score_type: str, value: float | None, secondary: float | None, capped: bool, dnf: bool
+    ) -> str:
+        """A WOD score in the reader's language and units: ``7:32``, ``CAP + 180 reps``, ``12 rounds + 4``."""
+        if dnf or value is None:
+            return self.t("DNF")
+        if score_type == "time" and capped:
+            return self.t("CAP + {reps} reps", reps=self.number(value, 0))
+        if score_type == "time":
+            return self.duration(value)
+        if score_type == "rounds+reps":
+            rounds = self.t("{rounds} rounds", rounds=self.number(value, 0))
+            return rounds + (f" + {self.number(secondary, 0)}" if secondary else "")
+        if score_type == "load":
+            return self.load(value)
+        if score_type == "calories":
+            return self.t("{calories} cal", calories=self.number(value, 0))
+        return self.t("{reps} reps", reps=self.number(value, 0))
+
     def local(self, moment: dt.datetime) -> dt.datetime:
         return (
             moment.astimezone(self.zone)

@@ -491,23 +491,9 @@ def whiteboard_parts(board: BoardOut) -> list[tuple[str | None, str]]:
 def score_of(row: dict[str, Any], score_type: str, reader: Reader) -> str:
     """A leaderboard score in the reader's language and units."""
     score = row["score"]
-    value, secondary = score["value"], score["secondary"]
-    if row["dnf"] or value is None:
-        return reader.t("DNF")
-    if score_type == "time" and score["capped"]:
-        return reader.t("CAP + {reps} reps", reps=reader.number(value, 0))
-    if score_type == "time":
-        return reader.duration(value)
-    if score_type == "rounds+reps":
-        rounds = reader.t("{rounds} rounds", rounds=reader.number(value, 0))
-        return rounds + (f" + {reader.number(secondary, 0)}" if secondary else "")
-    if score_type == "reps":
-        return reader.t("{reps} reps", reps=reader.number(value, 0))
-    if score_type == "load":
-        return reader.load(value)
-    if score_type == "calories":
-        return reader.t("{calories} cal", calories=reader.number(value, 0))
-    return str(score["display"])
+    if score_type not in ("time", "rounds+reps", "reps", "load", "calories") and not row["dnf"]:
+        return str(score["display"])
+    return reader.score(score_type, score["value"], score["secondary"], score["capped"], row["dnf"])
 
 
 def _choice(form: FormState, name: str, allowed: tuple[str, ...] | dict[str, Any], reader: Reader) -> str:
