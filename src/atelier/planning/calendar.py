@@ -1,18 +1,39 @@
 """The calendar: one-off sessions, existing occurrences and the dates series will produce, merged.
 
-Three indexed reads whatever the range (sessions dated in it, series overlapping it, the children
-of those series standing for a date in it), then the rules are expanded in memory. A date with a
-child shows the child (where it now happens, if moved); the others are marked ``exists: false``.
+One statement whatever the range: a UNION ALL of index range reads (sessions dated in it, series
+overlapping it, the children of those series standing for a date in it, the classes the athlete
+holds a place in or runs), then the rules are expanded in memory, memoised on the stored rule text.
+A date with a child shows the child (where it now happens, if moved); the others are marked
+``exists: false``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, null, or_, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Date,
+    Select,
+    String,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    null,
+    or_,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import Role, User
@@ -60,23 +81,46 @@ def checked_range(first: dt.date, last: dt.date) -> None:
         raise Problem(422, "a calendar range spans at most three years")
 
 
-# Only what an entry shows: never the snapshot or the source (the calendar's hot path).
-COLUMNS = (
-    Session.id,
-    Session.kind,
-    Session.title,
-    Session.status,
-    Session.session_date,
-    Session.session_time,
-    Session.timezone,
-    Session.parent_id,
-    Session.occurrence_date,
-    Session.athlete_id,
-    Session.routine_id,
+# One row shape for every part of the calendar's single statement: sessions, series and classes.
+# Enums come back as their stored text and rules as JSON text (the expansion is memoised on it).
+ROW = (
+    "id",
+    "kind",
+    "title",
+    "status",
+    "session_date",
+    "session_time",
+    "timezone",
+    "parent_id",
+    "occurrence_date",
+    "athlete_id",
+    "routine_id",
+    "rule",
+    "exceptions",
 )
 
 
-def _existing(row: Row[*tuple[Any, ...]]) -> Entry:
+def row_shape(**given: Any) -> list[Any]:
+    """``ROW``'s columns in order, each the given expression or NULL, labelled."""
+    return [(given[name] if name in given else null()).label(name) for name in ROW]
+
+
+SESSION_COLUMNS = {
+    "id": Session.id,
+    "kind": type_coerce(Session.kind, String),
+    "title": Session.title,
+    "status": type_coerce(Session.status, String),
+    "session_date": Session.session_date,
+    "session_time": Session.session_time,
+    "timezone": Session.timezone,
+    "parent_id": Session.parent_id,
+    "occurrence_date": Session.occurrence_date,
+    "athlete_id": Session.athlete_id,
+    "routine_id": Session.routine_id,
+}
+
+
+def _existing(row: Sequence[Any]) -> Entry:
     sid, kind, title, status, day, at, zone_name, parent_id, occurrence, athlete_id, routine_id = row[:11]
     return Entry(
         date=day,
@@ -84,7 +128,7 @@ def _existing(row: Row[*tuple[Any, ...]]) -> Entry:
         timezone=zone_name,
         kind="occurrence" if kind == SessionKind.occurrence else "one_off",
         title=title,
-        status=status.value,
+        status=status,
         exists=True,
         session_id=sid,
         series_id=parent_id,
@@ -95,54 +139,104 @@ def _existing(row: Row[*tuple[Any, ...]]) -> Entry:
     )
 
 
+@lru_cache(maxsize=4096)
+def series_dates(
+    rule: str, exceptions: str | None, start: dt.date, at: dt.time | None, zone_name: str,
+    first: dt.date, last: dt.date,
+) -> tuple[dt.date, ...]:  # fmt: skip
+    """A series' dates in a window, memoised on everything they depend on (the rule and exceptions
+    as stored text): a series that did not change expands once per window, not once per request."""
+    schedule = schedule_from(json.loads(rule), start, at, zone_name, json.loads(exceptions or "[]") or [])
+    return tuple(schedule.dates(first, last))
+
+
 FORCE_CUSTOM_PLAN = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
-async def session_entries(
-    session: AsyncSession, actor_id: uuid.UUID, athlete_id: uuid.UUID, first: dt.date, last: dt.date
-) -> list[Entry]:
-    """The athlete's sessions from ``first`` to ``last`` (no classes), unsorted."""
-    # One round trip, index ranges only: series by the partial index on series, dated rows by
-    # (athlete, date), and occurrences standing for a date in the window by (athlete, occurrence
-    # date) — a date moved out of the window must still hide its series date. Only series carry a
-    # rule; the dated half sends NULLs so nothing is decoded for it.
-    owned: list[ColumnElement[bool]] = [Session.athlete_id == athlete_id]
-    if actor_id != athlete_id:
-        owned.append(repository.visible_to(actor_id))
-    templates = select(*COLUMNS, Session.rule, Session.exceptions).where(
+# The statement's parameters: built once per shape, executed with values (no query building and
+# a short cache-key walk per request).
+ACTOR, ATHLETE = bindparam("actor", type_=Uuid()), bindparam("athlete", type_=Uuid())
+FIRST, LAST = bindparam("first", type_=Date()), bindparam("last", type_=Date())
+
+
+def _session_selects(coached: bool) -> list[Select[Any]]:
+    # Index ranges only: series by the partial index on series, dated rows by (athlete, date), and
+    # occurrences standing for a date in the window by (athlete, occurrence date) — a date moved out
+    # of the window must still hide its series date. Only series carry a rule.
+    owned: list[ColumnElement[bool]] = [Session.athlete_id == ATHLETE]
+    if coached:
+        owned.append(repository.visible_to(ACTOR))
+    templates = select(
+        *row_shape(
+            **SESSION_COLUMNS, rule=cast(Session.rule, Text), exceptions=cast(Session.exceptions, Text)
+        ),
+        null().label("booking"),
+    ).where(
         *owned,
         Session.kind == SessionKind.series,
-        Session.session_date <= last,
-        or_(Session.ends_on.is_(None), Session.ends_on >= first),
+        Session.session_date <= LAST,
+        or_(Session.ends_on.is_(None), Session.ends_on >= FIRST),
     )
-    dated = select(*COLUMNS, null().label("rule"), null().label("exceptions")).where(
+    dated = select(*row_shape(**SESSION_COLUMNS), null().label("booking")).where(
         *owned,
         Session.kind != SessionKind.series,
-        or_(Session.session_date.between(first, last), Session.occurrence_date.between(first, last)),
+        or_(Session.session_date.between(FIRST, LAST), Session.occurrence_date.between(FIRST, LAST)),
     )
+    return [templates, dated]
+
+
+@lru_cache(maxsize=4)
+def calendar_statement(*, coached: bool, runs_classes: bool) -> CompoundSelect:
+    """Sessions and classes in one UNION ALL, for an athlete's own calendar or their coach's view."""
+    from atelier.planning.classes import calendar_selects
+
+    parts = _session_selects(coached)
+    parts += calendar_selects(ACTOR, ATHLETE, FIRST, LAST, runs_classes=runs_classes)
+    return union_all(*parts)
+
+
+async def planned_entries(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    athlete_id: uuid.UUID,
+    first: dt.date,
+    last: dt.date,
+    *,
+    runs_classes: bool,
+) -> list[Entry]:
+    """The athlete's sessions, series dates and classes from ``first`` to ``last``, unsorted: one
+    statement (sessions and classes in one UNION ALL), then the rules expanded in memory."""
+    from atelier.planning.classes import class_entry
+
+    statement = calendar_statement(coached=actor_id != athlete_id, runs_classes=runs_classes)
+    values = {"actor": actor_id, "athlete": athlete_id, "first": first, "last": last}
     # Core rows through the connection: no ORM entities here, so no ORM execution path either.
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         # A generic plan for this UNION (kept after five runs of the prepared statement) reads
         # twice the rows a plan for the actual dates does (bench/calendar.py).
         await connection.execute(FORCE_CUSTOM_PLAN)
-    rows = (await connection.execute(union_all(templates, dated))).all()
+    rows = (await connection.execute(statement, values)).all()
     series = []
     entries = []
     overridden = set()
     for row in rows:
-        if row.kind == SessionKind.series:
+        kind, day, parent_id, occurrence = row[1], row[4], row[7], row[8]
+        if kind == "class":
+            entries.append(class_entry(row, athlete_id))
+            continue
+        if kind == SessionKind.series:
             series.append(row)
             continue
-        if row.parent_id is not None and first <= row.occurrence_date <= last:
-            overridden.add((row.parent_id, row.occurrence_date))
-        if first <= row.session_date <= last:
+        if parent_id is not None and first <= occurrence <= last:
+            overridden.add((parent_id, occurrence))
+        if first <= day <= last:
             entries.append(_existing(row))
     for parent in series:
-        schedule = schedule_from(
-            parent.rule, parent.session_date, parent.session_time, parent.timezone, parent.exceptions
-        )
-        for day in schedule.dates(first, last):
+        for day in series_dates(
+            parent.rule, parent.exceptions, parent.session_date, parent.session_time, parent.timezone,
+            first, last,
+        ):  # fmt: skip
             if (parent.id, day) in overridden:
                 continue
             entries.append(
@@ -169,10 +263,7 @@ async def calendar(
 ) -> list[Entry]:
     checked_range(first, last)
     whose = await athlete_for(session, actor, athlete_id)
-    from atelier.planning.classes import class_entries
-
-    entries = await session_entries(session, actor.id, whose, first, last)
     # Only a coach's (or an admin's) own calendar holds classes they run; a linked athlete's never.
     runs_classes = whose == actor.id and actor.role != Role.athlete
-    entries += await class_entries(session, actor.id, whose, first, last, runs_classes=runs_classes)
+    entries = await planned_entries(session, actor.id, whose, first, last, runs_classes=runs_classes)
     return sorted(entries, key=lambda e: e.order)

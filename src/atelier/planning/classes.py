@@ -19,7 +19,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -476,6 +489,64 @@ async def unbook(
 # --- calendar -----------------------------------------------------------------------------------
 
 
+def calendar_selects(
+    actor: Any, athlete: Any, first: Any, last: Any, *, runs_classes: bool
+) -> list[Select[Any]]:
+    """The reads behind ``class_entries``, shaped like the calendar's session rows (``calendar.ROW``:
+    kind ``class``, no series columns, ``booking`` set when the athlete holds a place) so that the
+    calendar sends them in the same statement as the sessions. The arguments are values or bound
+    parameters (the calendar builds its statement once). Summary columns only: the hot path."""
+    from atelier.planning.calendar import row_shape
+
+    in_range = ClassSession.session_date.between(first, last)
+    shape = row_shape(
+        id=ClassSession.id,
+        kind=literal("class", String),
+        title=ClassSession.title,
+        status=type_coerce(ClassSession.status, String),
+        session_date=ClassSession.session_date,
+        session_time=ClassSession.session_time,
+        timezone=ClassSession.timezone,
+    )
+    held = (
+        select(*shape, type_coerce(ClassBooking.status, String).label("booking"))
+        .join(ClassBooking, ClassBooking.class_id == ClassSession.id)
+        .where(
+            ClassBooking.athlete_id == athlete,
+            ClassBooking.status.in_(ACTIVE),
+            in_range,
+            visible_to(actor),
+        )
+    )
+    if not runs_classes:
+        return [held]
+    run = select(*shape, null().label("booking")).where(
+        ClassSession.coach_id == athlete, in_range, visible_to(actor)
+    )
+    return [held, run]
+
+
+def class_entry(row: Any, athlete_id: uuid.UUID) -> Entry:
+    """One calendar row of ``calendar_selects`` as an entry: ``athlete_id`` only on a place held."""
+    from atelier.planning.calendar import Entry
+
+    return Entry(
+        date=row.session_date,
+        time=row.session_time,
+        timezone=row.timezone,
+        kind="class",
+        title=row.title,
+        status="cancelled" if row.status == ClassStatus.cancelled else "scheduled",
+        exists=True,
+        session_id=None,
+        series_id=None,
+        occurrence_date=None,
+        athlete_id=athlete_id if row.booking is not None else None,
+        class_id=row.id,
+        booking=row.booking,
+    )
+
+
 async def class_entries(
     session: AsyncSession,
     actor_id: uuid.UUID,
@@ -488,49 +559,8 @@ async def class_entries(
     """``athlete_id``'s classes from ``first`` to ``last`` as the actor may see them, unsorted:
     those they hold a place or a waitlist spot in (``booking`` says which; ``athlete_id`` is theirs),
     and, unless ``runs_classes`` is false (an athlete account), those they run as a coach
-    (``booking`` and ``athlete_id`` None). Summary columns only: this is the calendar's hot path."""
-    from atelier.planning.calendar import Entry
-
-    def entry(row: Any, booking: str | None) -> Entry:
-        return Entry(
-            date=row.session_date,
-            time=row.session_time,
-            timezone=row.timezone,
-            kind="class",
-            title=row.title,
-            status="cancelled" if row.status == ClassStatus.cancelled else "scheduled",
-            exists=True,
-            session_id=None,
-            series_id=None,
-            occurrence_date=None,
-            athlete_id=athlete_id if booking is not None else None,
-            class_id=row.id,
-            booking=booking,
-        )
-
-    columns = (
-        ClassSession.id,
-        ClassSession.title,
-        ClassSession.status,
-        ClassSession.session_date,
-        ClassSession.session_time,
-        ClassSession.timezone,
-    )
-    in_range = ClassSession.session_date.between(first, last)
-    held = await session.execute(
-        select(*columns, ClassBooking.status.label("booking"))
-        .join(ClassBooking, ClassBooking.class_id == ClassSession.id)
-        .where(
-            ClassBooking.athlete_id == athlete_id,
-            ClassBooking.status.in_(ACTIVE),
-            in_range,
-            visible_to(actor_id),
-        )
-    )
-    entries = [entry(row, BookingStatus(row.booking).value) for row in held.all()]
-    if runs_classes:
-        run = await session.execute(
-            select(*columns).where(ClassSession.coach_id == athlete_id, in_range, visible_to(actor_id))
-        )
-        entries.extend(entry(row, None) for row in run.all())
-    return entries
+    (``booking`` and ``athlete_id`` None)."""
+    selects = calendar_selects(actor_id, athlete_id, first, last, runs_classes=runs_classes)
+    statement = selects[0] if len(selects) == 1 else union_all(*selects)
+    rows = (await session.execute(statement)).all()
+    return [class_entry(row, athlete_id) for row in rows]

@@ -15,7 +15,9 @@ from atelier.accounts.models import CoachLink, LinkStatus
 from atelier.planning.models import Session, SessionKind, Status
 
 
-def visible_to(actor_id: uuid.UUID, athlete_column: Any = Session.athlete_id) -> ColumnElement[bool]:
+def visible_to(
+    actor_id: uuid.UUID | ColumnElement[uuid.UUID], athlete_column: Any = Session.athlete_id
+) -> ColumnElement[bool]:
     """The actor's own rows, or those of an athlete they coach right now."""
     coached = exists().where(
         CoachLink.coach_id == actor_id,
