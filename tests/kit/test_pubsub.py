@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from atelier.kit.pubsub import Hub, MemoryHub, RedisHub, SubscriptionClosed, create_hub
+from atelier.kit.pubsub import Hub, MemoryHub, Message, RedisHub, SubscriptionClosed, create_hub
 
 pytestmark = pytest.mark.anyio
 
@@ -95,6 +95,45 @@ async def test_every_subscriber_gets_every_message_as_its_own_copy(hub: Hub) -> 
         assert bos == {"board": [{"athlete": "ana", "reps": 42}]}
         assert await _next(ana) == await _next(bo) == {"board": []}
         assert hub.subscriber_counts() == {"live:fran": 2}
+
+
+async def test_the_subscriptions_of_a_process_share_one_message_decoded_and_rendered_once(hub: Hub) -> None:
+    rendered: list[int] = []
+
+    def frame(message: Message) -> bytes:
+        rendered.append(message.data["seq"])
+        return f"board {message.data['seq']}".encode()
+
+    async with hub.subscribe("live:fran") as ana, hub.subscribe("live:fran") as bo:
+        await hub.publish("live:fran", {"seq": 1, "rows": [{"athlete": "ana", "reps": 42}]})
+
+        (for_ana,) = await ana.get_waiting(timeout=UPPER_BOUND_S)
+        (for_bo,) = await bo.get_waiting(timeout=UPPER_BOUND_S)
+        frames = [for_ana.rendered(frame), for_bo.rendered(frame), for_bo.rendered(frame)]
+
+    assert for_ana is for_bo
+    assert for_ana.data == {"seq": 1, "rows": [{"athlete": "ana", "reps": 42}]}
+    assert for_ana.channel == "live:fran"
+    assert frames == [b"board 1"] * 3
+    assert rendered == [1]
+
+
+async def test_get_waiting_gives_everything_waiting_oldest_first_then_the_end(hub: Hub) -> None:
+    async with hub.subscribe("live:fran") as behind, hub.subscribe("live:fran") as pacer:
+        for n in range(3):
+            await hub.publish("live:fran", {"n": n})
+        # One hand-out reaches every local subscription: once the pacer has all, so has the other.
+        assert [await _next(pacer) for _ in range(3)] == [{"n": n} for n in range(3)]
+
+        waiting = await behind.get_waiting(timeout=UPPER_BOUND_S)
+        await hub.publish("live:fran", {"n": 3})
+        later = await behind.get_waiting(timeout=UPPER_BOUND_S)
+        await hub.close()
+
+        assert [m.data for m in waiting] == [{"n": 0}, {"n": 1}, {"n": 2}]
+        assert [m.data for m in later] == [{"n": 3}]
+        with pytest.raises(SubscriptionClosed):
+            await behind.get_waiting(timeout=UPPER_BOUND_S)
 
 
 async def test_a_full_queue_drops_the_oldest_messages_and_counts_them(hub: Hub) -> None:
@@ -194,6 +233,28 @@ async def test_a_message_crosses_from_one_process_to_another() -> None:
     finally:
         for hub in (publisher, viewer, other_prefix):
             await hub.close()
+
+
+async def test_a_payload_that_is_not_a_json_object_is_dropped_by_the_receiving_process(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from redis.asyncio import Redis
+
+    prefix = f"test:{uuid.uuid4().hex}:"
+    hub = _redis_hub(prefix)
+    raw = Redis.from_url(_redis_url())
+    try:
+        async with hub.subscribe("live:fran") as sub:
+            with caplog.at_level(logging.WARNING, logger="atelier.kit.pubsub"):
+                await raw.publish(prefix + "live:fran", "not json")
+                await raw.publish(prefix + "live:fran", "[1, 2]")
+                await hub.publish("live:fran", {"n": "fine"})
+
+                assert await _next(sub) == {"n": "fine"}
+        assert caplog.text.count("that is not a JSON object") == 2
+    finally:
+        await raw.aclose()
+        await hub.close()
 
 
 async def _client_connections(client_name: str) -> list[dict[str, Any]]:

@@ -4,7 +4,11 @@ A *hub* carries small JSON messages (live board updates) from whoever publishes 
 subscriptions open on the same channel — in SSE handlers, one per connected viewer.
 
 - Messages are JSON objects. They are serialised at ``publish`` time, so a message that is not
-  JSON fails there (``TypeError``) with either hub, and each subscriber gets its own copy.
+  JSON fails there (``TypeError``) with either hub. ``get`` gives each subscriber its own copy.
+- A process receives each message once and hands the *same* ``Message`` to all its local
+  subscriptions: ``get_waiting`` returns those shared objects, decoded once per process
+  (``Message.data``, read-only) and rendered at most once per renderer (``Message.rendered``) —
+  with hundreds of viewers of one board, decoding and encoding per viewer is what costs.
 - A subscription sees the messages published after it started, in publish order. It holds them
   in a bounded queue: when a slow viewer lets it fill up, the oldest message is dropped (and
   counted in ``dropped``) — a live board only needs the latest state, and a slow viewer must
@@ -31,8 +35,9 @@ import json
 import logging
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -43,9 +48,37 @@ _FIRST_RETRY_S = 0.1
 _LAST_RETRY_S = 5.0
 _CONNECT = "connect"  # the barrier that the (re)connection's subscribe confirmation clears
 
+_Rendered = TypeVar("_Rendered")
+
 
 class SubscriptionClosed(Exception):
     """The subscription ended (left, or its hub closed): no message will come any more."""
+
+
+class Message:
+    """One published message as this process received it, shared by all its subscriptions.
+
+    ``payload`` is the JSON text as published; ``data`` is it decoded, once for everyone: read it,
+    never change it (``Subscription.get`` gives a private copy instead). A payload that is not a
+    JSON object raises ``ValueError`` here, before any subscription sees it.
+    """
+
+    def __init__(self, channel: str, payload: str | bytes) -> None:
+        data = json.loads(payload)
+        if not isinstance(data, dict):
+            raise ValueError("a hub message is a JSON object")
+        self.channel = channel
+        self.payload = payload
+        self.data: dict[str, Any] = data
+        self._rendered: dict[Callable[[Message], Any], Any] = {}
+
+    def rendered(self, render: Callable[[Message], _Rendered]) -> _Rendered:
+        """``render(self)``, computed once per process and ``render`` (e.g. an SSE frame): one
+        renderer per distinct view, so viewers who see the same thing share the bytes."""
+        if render not in self._rendered:
+            self._rendered[render] = render(self)
+        result: _Rendered = self._rendered[render]
+        return result
 
 
 class Hub(Protocol):
@@ -59,7 +92,9 @@ class Subscription:
     """Messages of one channel for one viewer; use ``async with hub.subscribe(channel) as sub``.
 
     Iterate it (``async for message in sub``: ends when the subscription or the hub closes) or
-    ``await sub.get(timeout=...)`` (raises ``TimeoutError``, e.g. to send an SSE keep-alive).
+    ``await sub.get(timeout=...)`` (raises ``TimeoutError``, e.g. to send an SSE keep-alive); both
+    give a private copy of each message. ``await sub.get_waiting(timeout=...)`` gives every
+    message waiting, as the ``Message`` objects shared with the process's other subscriptions.
     """
 
     def __init__(self, hub: _Fanout, channel: str, maxsize: int) -> None:
@@ -68,7 +103,7 @@ class Subscription:
         self.channel = channel
         self.dropped = 0  # messages dropped, oldest first, because the queue was full
         self._hub = hub
-        self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize)  # None: the end
+        self._queue: asyncio.Queue[Message | None] = asyncio.Queue(maxsize)  # None: the end
         self._entered = False
         self._ended = False
 
@@ -97,7 +132,25 @@ class Subscription:
             raise StopAsyncIteration from None
 
     async def get(self, timeout: float | None = None) -> dict[str, Any]:  # noqa: ASYNC109 (SSE keep-alives)
-        """The next message; ``TimeoutError`` after ``timeout`` seconds without one."""
+        """The next message, a copy of its own; ``TimeoutError`` after ``timeout`` seconds without one."""
+        message = await self._next(timeout)
+        copy: dict[str, Any] = json.loads(message.payload)
+        return copy
+
+    async def get_waiting(self, timeout: float | None = None) -> list[Message]:  # noqa: ASYNC109
+        """Every message waiting, oldest first, once there is at least one (shared: read only);
+        ``TimeoutError`` after ``timeout`` seconds without one. A reader that only needs the
+        latest state takes the last and skips the rest."""
+        waiting = [await self._next(timeout)]
+        while not self._queue.empty():
+            message = self._queue.get_nowait()
+            if message is None:
+                self._queue.put_nowait(None)  # the end, for the next read
+                break
+            waiting.append(message)
+        return waiting
+
+    async def _next(self, timeout: float | None) -> Message:  # noqa: ASYNC109
         if timeout is None:
             message = await self._queue.get()
         else:
@@ -108,7 +161,7 @@ class Subscription:
             raise SubscriptionClosed(self.channel)
         return message
 
-    def _deliver(self, message: dict[str, Any]) -> None:
+    def _deliver(self, message: Message) -> None:
         if self._ended:
             return
         if self._queue.full():
@@ -159,8 +212,12 @@ class _Fanout(ABC):
             del self._channels[subscription.channel]
 
     def _fan_out(self, channel: str, payload: str | bytes) -> None:
-        for subscription in tuple(self._channels.get(channel, ())):
-            subscription._deliver(json.loads(payload))  # a copy each
+        subscriptions = self._channels.get(channel)
+        if not subscriptions:
+            return
+        message = Message(channel, payload)  # decoded once, for every local subscription
+        for subscription in tuple(subscriptions):
+            subscription._deliver(message)
 
     def _end_all(self) -> None:
         for subscriptions in self._channels.values():
@@ -178,7 +235,7 @@ class MemoryHub(_Fanout):
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         self._check_open()
-        self._fan_out(channel, json.dumps(message))
+        self._fan_out(channel, _encode(message))
 
     async def _attach(self, subscription: Subscription) -> None:
         self._check_open()
@@ -229,8 +286,7 @@ class RedisHub(_Fanout):
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         self._check_open()
-        payload = json.dumps(message)
-        await self._redis.publish(self._prefix + channel, payload)
+        await self._redis.publish(self._prefix + channel, _encode(message))
 
     async def _attach(self, subscription: Subscription) -> None:
         self._check_open()
@@ -293,7 +349,7 @@ class RedisHub(_Fanout):
             try:
                 self._fan_out(channel[len(self._prefix) :], data)
             except ValueError:
-                logger.warning("dropped a message on %s that is not JSON", channel)
+                logger.warning("dropped a message on %s that is not a JSON object", channel)
         elif kind == "message" and channel == self._sync_channel:
             self._activate(self._barriers.pop(_text(data), []))
         elif kind == "subscribe" and channel == self._sync_channel:
@@ -340,6 +396,11 @@ class RedisHub(_Fanout):
         self._end_all()
         await self._subscriber.aclose()
         await self._redis.aclose()
+
+
+def _encode(message: dict[str, Any]) -> str:
+    """The payload: compact JSON on one line (no raw newline, so it fits an SSE ``data:`` line)."""
+    return json.dumps(message, separators=(",", ":"))
 
 
 def _glob_escape(text: str) -> str:

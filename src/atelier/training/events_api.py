@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.accounts.auth import CurrentUser, authenticate, bearer
+from atelier.kit.pubsub import Message
 from atelier.kit.runtime import RuntimeDep, SessionDep, request_session
 from atelier.training import events
 
@@ -210,20 +211,22 @@ async def live(
         await subscription.__aexit__(None, None, None)
         raise
 
-    async def stream() -> AsyncIterator[str]:
+    async def stream() -> AsyncIterator[bytes]:
         shown = first["seq"]
         try:
-            yield _sse("board", first)
+            yield _sse("board", first).encode()
             while True:
                 try:
-                    message = await subscription.get(timeout=KEEP_ALIVE_SECONDS)
+                    waiting = await subscription.get_waiting(timeout=KEEP_ALIVE_SECONDS)
                 except TimeoutError:
-                    yield ": keep-alive\n\n"
+                    yield b": keep-alive\n\n"
                     continue
-                if int(message.get("seq", 0)) <= shown:
+                # A board is a whole snapshot: a viewer behind skips to the newest one waiting.
+                newest = max(waiting, key=_seq_of)
+                if _seq_of(newest) <= shown:
                     continue
-                shown = int(message["seq"])
-                yield _sse("board", message)
+                shown = _seq_of(newest)
+                yield newest.rendered(_board_frame)  # encoded once per process, not per viewer
         except asyncio.CancelledError:
             raise
         finally:
@@ -238,6 +241,15 @@ async def live(
 
 def _sse(kind: str, data: dict[str, Any]) -> str:
     return f"event: {kind}\nid: {data.get('seq', '')}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _seq_of(message: Message) -> int:
+    return int(message.data.get("seq", 0))
+
+
+def _board_frame(message: Message) -> bytes:
+    """The SSE frame of a published board: the same bytes for every viewer of the class."""
+    return _sse("board", message.data).encode()
 
 
 @router.get("/classes/{class_id}/athletes/{athlete_id}/timeline", response_model=list[TimelineEventOut])
