@@ -25,11 +25,13 @@ sizes), migrated, dropped at the end whatever happens.
     (the viewer's own progression) through ``atelier serve`` (``bench.calendar``'s ``Served``, one
     worker, pool 8) with a lean keep-alive HTTP/1.1 client (``bench.http1``), through the same app
     in-process (httpx + ASGITransport), and the **baseline**: hand-written SQL doing the same work
-    as the owner (no RLS) on an engine planning like the app's (prepared statements reused):
-    best per athlete with ``row_number``, ``rank``, the counts, limit 10; the athlete's results on
-    that hash joined to their sessions, ordered by date. The same SQL is also timed planned on every
-    call (``force_custom_plan``: the partitions make planning cost). Every answer is checked
-    against the baseline's (same top-10 result ids and total; same number of results). Then, to
+    as the owner (no RLS) on an engine planning like the app's (prepared statements reused): the
+    first 11 rows of ``result_bests`` (each athlete's best, kept on write) in index order with the
+    board's size; the athlete's results on that hash joined to their sessions, ordered by date. The
+    same SQL is also timed planned on every call (``force_custom_plan``), and so is the previous
+    approach: every visible result ranked (best per athlete with ``row_number``, ``rank``, the
+    counts, limit 10). Every answer is checked against the baseline's (same top-10 result ids and
+    total; same number of results): the bests and the full ranking must agree. Then, to
     say what dominates: in-process requests with every statement timed, the same under cProfile
     (own time by package), and EXPLAIN ANALYZE of the API's statements (RLS context set) and of
     the SQL.
@@ -40,8 +42,9 @@ sizes), migrated, dropped at the end whatever happens.
     rep each, offsets growing per athlete below the 1,200 s cap, ``--events`` in all, to ``atelier
     serve``. Each answer must be 200 with every event accepted and carry the live board (40 rows, its
     ``seq`` the events stored). Reported: accepted events/s over the run, batch latency p50/p95 (and
-    over the first and the last tenth of the batches: the standings are re-read from every stored
-    event), the CPU of the server, of this process and of the machine, and a sampling profile of
+    over the first and the last tenth of the batches: a batch reads and upserts the entrants'
+    stored standings, never the class's stored events, so the last should cost what the first
+    does), the CPU of the server, of this process and of the machine, and a sampling profile of
     the database (``pg_stat_activity`` every 20 ms: what the backends run, or wait for).
     **Baseline**: the same rows inserted as the owner into ``realized_events`` of another class, by
     as many concurrent clients and batches, as the endpoint's multi-row INSERT (SQLAlchemy
@@ -51,13 +54,16 @@ sizes), migrated, dropped at the end whatever happens.
     settle on.
 (c) **SSE fan-out.** ``--viewers`` accounts linked to the coach (minted as the owner, with tokens)
     open ``GET /api/v1/classes/{id}/live`` on two ``atelier serve`` processes sharing Redis
-    (``ATELIER_REDIS_URL``; pool 8 each), split evenly, read as raw chunked streams; the coach posts
+    (``ATELIER_REDIS_URL``; pool 8 each), split evenly, read as raw chunked streams (an
+    ``asyncio.Protocol`` per viewer: its ``data_received`` stamps the arrival and de-chunks, with no
+    reader task to wake per stream, so this process's own lag stays small); the coach posts
     ``--posts`` (50) single events ``--spacing-ms`` (100 ms) apart on the first. Per viewer and
     board: the delay from the moment the POST's answer arrived to the viewer receiving the ``board``
     event with that ``seq`` (negative: the board beat the answer). **Baseline**: the same posts with
     one viewer per server. Also: how many viewers got every board, the delay on the server posted
     to and on the other one (through Redis), the CPU of each server while posting, this process's
-    event-loop lag (every viewer is read by it), and what encoding a board for one viewer costs.
+    event-loop lag (every viewer is read by it: a lag near the delays would mean measuring the
+    client), and what encoding a board costs (a served process encodes it once for all its viewers).
 
 Targets (PostgreSQL): (a) API p95 < 10 ms for both reads through ``atelier serve``; (b) ≥ 10,000
 accepted events/s; (c) p95 < 200 ms, every viewer getting every board. Plans and profiles go to
@@ -616,10 +622,17 @@ async def populate(backend: Backend, args: argparse.Namespace, console: Console)
     population.seconds["results"] = time.perf_counter() - started
     population.counts = counts
     started = time.perf_counter()
+    async with backend.owner.begin() as connection:
+        # Each athlete's bests, as recording every result would have left them (0010's fill).
+        if backend.postgres:
+            await connection.execute(text("SELECT set_config('app.system', 'on', true)"))
+        await connection.execute(text(_bests_fill()))
+    population.seconds["bests"] = time.perf_counter() - started
+    started = time.perf_counter()
     async with backend.owner.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         if backend.postgres:
-            for table in ("users", "athlete_profiles", "sessions", "results"):
+            for table in ("users", "athlete_profiles", "sessions", "results", "result_bests"):
                 await connection.execute(text(f"VACUUM (ANALYZE) {table}"))
             size = await connection.scalar(
                 text(
@@ -635,6 +648,21 @@ async def populate(backend: Backend, args: argparse.Namespace, console: Console)
     population.seconds["analyze"] = time.perf_counter() - started
     population.size_mb = float(size or 0) / 1e6
     return population
+
+
+def _bests_fill() -> str:
+    """Migration 0010's INSERT that derives ``result_bests`` from ``results`` (one statement)."""
+    import importlib.util
+    from pathlib import Path
+
+    import atelier.migrations
+
+    path = Path(atelier.migrations.__file__).parent / "versions" / "0010_result_bests.py"
+    spec = importlib.util.spec_from_file_location("bench_0010", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.FILL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -687,6 +715,32 @@ def board_sql(score_type: str, prefix: str = "") -> TextClause:
         WHERE p.pick = 1
         ORDER BY {order}, p.recorded_at, p.id
         LIMIT 10
+        """
+    ).bindparams(bindparam("viewer", type_=Uuid))
+
+
+def bests_board_sql(prefix: str = "") -> TextClause:
+    """The board as the app now reads it, by hand: the first 11 rows of ``result_bests`` (one per
+    athlete, kept on write) in index order, named, with the board's size."""
+    visible = (
+        "(is_public OR athlete_id = :viewer OR athlete_id IN ("
+        "SELECT athlete_id FROM coach_links WHERE coach_id = :viewer AND status = 'active'))"
+    )
+    return text(
+        prefix
+        + f"""
+        SELECT p.*, u.name, (SELECT count(*) FROM result_bests
+                             WHERE workout_hash = :hash AND score_type = :score_type AND best_overall
+                               AND {visible}) AS total
+        FROM (SELECT result_id AS id, athlete_id, score_value, score_secondary, score_unit, capped,
+                     is_rx, level, is_dnf, performed_on, recorded_at, category, class_id,
+                     k0, k1, k2, k3
+              FROM result_bests
+              WHERE workout_hash = :hash AND score_type = :score_type AND best_overall AND {visible}
+              ORDER BY k0, k1, k2, k3, recorded_at, result_id
+              LIMIT 11) p
+        JOIN users u ON u.id = p.athlete_id
+        ORDER BY p.k0, p.k1, p.k2, p.k3, p.recorded_at, p.id
         """
     ).bindparams(bindparam("viewer", type_=Uuid))
 
@@ -751,6 +805,7 @@ def progression_answer(body: dict[str, Any]) -> int:
 
 RAW_BASELINE = "raw SQL, same work, owner (baseline)"
 RAW_REPLANNED = "raw SQL, planned on every call (force_custom_plan)"
+RAW_PREVIOUS = "raw SQL ranking every result (the previous approach)"
 
 
 def read_paths(
@@ -765,6 +820,7 @@ def read_paths(
     board_path = f"/api/v1/wods/{wod}/leaderboard?limit=10"
     progression_path = f"/api/v1/progression/wods/{wod}?period=month"
     board_query = board_sql(population.board.score_type)
+    bests_query = bests_board_sql()
     progression = progression_sql()
 
     def served(path: str, read: Callable[[dict[str, Any]], Any]) -> Call:
@@ -782,7 +838,7 @@ def read_paths(
 
         return call
 
-    def raw_board(engine: AsyncEngine) -> Call:
+    def raw_board(engine: AsyncEngine, statement: TextClause) -> Call:
         async def call(i: int) -> Any:
             params = {
                 "hash": population.board.hash,
@@ -790,7 +846,7 @@ def read_paths(
                 "viewer": viewers[i % len(viewers)],
             }
             async with engine.connect() as connection:
-                rows = (await connection.execute(board_query, params)).all()
+                rows = (await connection.execute(statement, params)).all()[:10]
                 await connection.commit()
             return tuple(_uuid(row.id) for row in rows), int(rows[0].total) if rows else 0
 
@@ -810,7 +866,8 @@ def read_paths(
         "leaderboard, top 10": [
             Timed("API: atelier serve, HTTP", served(board_path, board_answer), served=True),
             Timed("API: in-process (ASGI, httpx)", in_process(board_path, board_answer)),
-            Timed(RAW_BASELINE, raw_board(raw), baseline=True),
+            Timed(RAW_BASELINE, raw_board(raw, bests_query), baseline=True),
+            Timed(RAW_PREVIOUS, raw_board(raw, board_query)),
         ],
         "progression, by month": [
             Timed("API: atelier serve, HTTP", served(progression_path, progression_answer), served=True),
@@ -819,7 +876,7 @@ def read_paths(
         ],
     }
     if backend.postgres:  # the owner's engine of open_backend plans every execution for its values
-        paths["leaderboard, top 10"].append(Timed(RAW_REPLANNED, raw_board(backend.owner)))
+        paths["leaderboard, top 10"].append(Timed(RAW_REPLANNED, raw_board(backend.owner, bests_query)))
         paths["progression, by month"].append(Timed(RAW_REPLANNED, raw_progression(backend.owner)))
     return paths
 
@@ -1474,8 +1531,13 @@ def redis_for_served(url: str) -> Iterator[None]:
         os.environ.pop("atelier_redis_url", None)
 
 
-class Viewer:
-    """One ``GET /classes/{id}/live`` stream read as raw HTTP/1.1 chunks: when each board arrived."""
+class Viewer(asyncio.Protocol):
+    """One ``GET /classes/{id}/live`` stream read as raw HTTP/1.1 (chunked): when each board arrived.
+
+    A protocol, not a reader task: ``data_received`` runs straight from the event loop, stamps the
+    time and de-chunks in place, so 500 streams cost this process one callback per chunk and no
+    task to wake (with a task per stream, the client's own loop lag was a large part of the delay
+    it reported)."""
 
     def __init__(self, number: int, port: int, path: str, headers: dict[str, str]) -> None:
         self.number, self.port = number, port
@@ -1489,45 +1551,90 @@ class Viewer:
         self.wanted: int | None = None
         self.error: str | None = None
         self.task: asyncio.Task[None] | None = None
-        self.writer: asyncio.StreamWriter | None = None
+        self.transport: asyncio.BaseTransport | None = None
+        self._raw = bytearray()  # received, not yet parsed
+        self._head = True  # still reading the status line and headers
+        self._chunked = False
+        self._chunk_left = 0  # data bytes of the current chunk still to come
+        self._crlf_left = 0  # then the CRLF that closes it
+        self._body = bytearray()  # de-chunked SSE text, not yet a whole event
 
     def start(self) -> None:
-        self.task = asyncio.create_task(self._run())
+        self.task = asyncio.create_task(self._connect())
 
-    async def _run(self) -> None:
+    async def _connect(self) -> None:
         try:
-            reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-            self.writer.write(self.request)
-            status = await reader.readline()
-            if b" 200 " not in status:
-                raise RuntimeError(f"answered {status!r}")
-            chunked = False
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
-                    chunked = True
-            buffer = b""
-            while True:
-                if chunked:
-                    size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        return
-                    data = (await reader.readexactly(size + 2))[:-2]
-                else:
-                    data = await reader.read(65536)
-                    if not data:
-                        return
-                arrived = time.perf_counter()
-                buffer += data
-                while b"\n\n" in buffer:
-                    block, _, buffer = buffer.partition(b"\n\n")
-                    self._event(block, arrived)
-        except asyncio.CancelledError:
-            raise
+            loop = asyncio.get_running_loop()
+            transport, _ = await loop.create_connection(lambda: self, "127.0.0.1", self.port)
+            transport.write(self.request)
         except Exception as exc:  # shown in the report
+            self._fail(exc)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self._fail(exc)
+
+    def data_received(self, data: bytes) -> None:
+        arrived = time.perf_counter()
+        self._raw += data
+        try:
+            if self._head and not self._read_head():
+                return
+            self._read_body(arrived)
+        except Exception as exc:  # shown in the report
+            self._fail(exc)
+            if self.transport is not None:
+                self.transport.close()
+
+    def _read_head(self) -> bool:
+        end = self._raw.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        status, *fields = bytes(self._raw[:end]).split(b"\r\n")
+        if b" 200 " not in status:
+            raise RuntimeError(f"answered {status!r}")
+        for line in fields:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
+                self._chunked = True
+        del self._raw[: end + 4]
+        self._head = False
+        return True
+
+    def _read_body(self, arrived: float) -> None:
+        if not self._chunked:
+            self._body += self._raw
+            self._raw.clear()
+        while self._chunked and self._raw:
+            if self._chunk_left:
+                take = min(self._chunk_left, len(self._raw))
+                self._body += self._raw[:take]
+                del self._raw[:take]
+                self._chunk_left -= take
+            elif self._crlf_left:
+                take = min(self._crlf_left, len(self._raw))
+                del self._raw[:take]
+                self._crlf_left -= take
+            else:
+                end = self._raw.find(b"\r\n")
+                if end < 0:
+                    break
+                size = int(bytes(self._raw[:end]).split(b";")[0].strip() or b"0", 16)
+                del self._raw[: end + 2]
+                self._chunk_left, self._crlf_left = size, 2
+        while (end := self._body.find(b"\n\n")) >= 0:
+            block = bytes(self._body[:end])
+            del self._body[: end + 2]
+            self._event(block, arrived)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.error is None:
             self.error = f"{type(exc).__name__}: {exc}"[:200]
-            self.ready.set()
-            self.reached.set()
+        self.ready.set()
+        self.reached.set()
 
     def _event(self, block: bytes, arrived: float) -> None:
         kind, seq, data = b"", None, b""
@@ -1559,10 +1666,8 @@ class Viewer:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(OSError):
-                await self.writer.wait_closed()
+        if self.transport is not None:
+            self.transport.close()
 
 
 @dataclass
@@ -1796,10 +1901,11 @@ async def section_c(
             _sse("board", main.board)
         each = (time.perf_counter() - started) / 1000
         console.print(
-            f"  (c) a served process encodes each board once per viewer (events_api._sse): "
-            f"{each * 1e6:.0f} µs for this {len(main.board['rows'])}-row board ({len(frame) / 1024:.1f} KB), "
-            f"so {each * 1000 * main.viewers / 2:.1f} ms of one process's CPU per board for its "
-            f"{main.viewers // 2} viewers, before writing {len(frame) * main.viewers / 2 / 1e6:.1f} MB"
+            f"  (c) a served process encodes each board once and shares the frame with its viewers "
+            f"(events_api._board_frame): {each * 1e6:.0f} µs for this {len(main.board['rows'])}-row board "
+            f"({len(frame) / 1024:.1f} KB; once per viewer it would be "
+            f"{each * 1000 * main.viewers / 2:.1f} ms for {main.viewers // 2} viewers), then writes "
+            f"{len(frame) * main.viewers / 2 / 1e6:.1f} MB"
         )
     ok = not main.errors and main.complete == main.viewers
     return (main.p95() if ok else float("inf")), runs

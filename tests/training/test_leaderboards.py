@@ -15,7 +15,7 @@ from atelier.accounts.models import User
 from atelier.db import unit_of_work
 from atelier.kit.runtime import Runtime
 from atelier.planning.models import Session, SessionKind, Status
-from atelier.training import leaderboards
+from atelier.training import bests, leaderboards
 from atelier.training.models import Result
 from atelier.training.ranking import Entry, best_per_athlete, rank
 from tests.conftest import Account, sign_up
@@ -194,6 +194,7 @@ async def test_the_sql_board_agrees_with_ranking_on_random_results(runtime: Runt
     workout = leaderboards.Workout(uuid.uuid4(), 1, "Random", f"hash-{score_type}", score_type)
     base = datetime(2027, 1, 1, tzinfo=UTC)
     entries: list[Entry[uuid.UUID]] = []
+    kept: list[tuple[bool, str]] = []
     async with unit_of_work(runtime.sessions, system=True) as session:
         athletes = [
             User(email=f"r{i}-{score_type}@example.org", name=f"R{i}", password_hash="x") for i in range(25)
@@ -211,6 +212,7 @@ async def test_the_sql_board_agrees_with_ranking_on_random_results(runtime: Runt
                 float(chance.choice([0, 3, 3, 7])) if score_type == "rounds+reps" and not dnf else None
             )
             rx = chance.random() < 0.7
+            category = chance.choice(["men", "women", "women"])
             day = date(2027, 1, 1) + timedelta(days=n)
             row = Session(
                 athlete_id=athlete.id,
@@ -234,9 +236,11 @@ async def test_the_sql_board_agrees_with_ranking_on_random_results(runtime: Runt
                 capped=capped,
                 is_rx=rx,
                 is_dnf=dnf,
+                category=category,
                 recorded_at=base + timedelta(minutes=n),
             )
             session.add(result)
+            kept.append((rx, category))
             entries.append(
                 Entry(
                     athlete_id=athlete.id,
@@ -250,12 +254,43 @@ async def test_the_sql_board_agrees_with_ranking_on_random_results(runtime: Runt
                     ref=result.id,
                 )
             )
-        await session.flush()
+        for athlete in athletes:  # as recording each result would have
+            await bests.refresh(session, athlete.id, [workout.workout_hash])
         viewer = athletes[0]
-        rows, total = await leaderboards.board(session, viewer, workout, leaderboards.BoardQuery(limit=100))
+        for query in BEST_BOARDS:
+            assert leaderboards.from_bests(query)
+            rows, total = await leaderboards.board(session, viewer, workout, query)
+            expected = rank(
+                best_per_athlete([e for e, k in zip(entries, kept, strict=True) if _keeps(query, k)])
+            )
+            assert expected, query
+            assert total == len(expected), query
+            assert [(r["rank"], r["tied"], r["result_id"]) for r in rows] == [
+                (row.rank, row.tied, str(row.entry.ref))
+                for row in expected[query.offset : query.offset + query.limit]
+            ], query
+            assert (rows, total) == await leaderboards._board_of_results(session, viewer, workout, query)
 
-    expected = rank(best_per_athlete(entries))
-    assert total == len(expected)
-    assert [(r["rank"], r["tied"], r["result_id"]) for r in rows] == [
-        (row.rank, row.tied, str(row.entry.ref)) for row in expected
-    ]
+
+BEST_BOARDS = [
+    leaderboards.BoardQuery(limit=100),
+    leaderboards.BoardQuery(track="rx", limit=100),
+    leaderboards.BoardQuery(track="scaled", limit=100),
+    leaderboards.BoardQuery(category="women", limit=100),
+    leaderboards.BoardQuery(category="men", track="rx", limit=100),
+    leaderboards.BoardQuery(category="women", track="scaled", limit=100),
+    leaderboards.BoardQuery(limit=5, offset=3),
+    # Pages of every size and start, so that ties cross page edges both ways (the board of bests
+    # ranks along the page from the rows ahead of it).
+    *(
+        leaderboards.BoardQuery(limit=size, offset=start)
+        for size in (1, 2, 3)
+        for start in range(0, 26, size)
+    ),
+    *(leaderboards.BoardQuery(track="rx", limit=2, offset=start) for start in range(0, 20, 2)),
+]
+
+
+def _keeps(query: leaderboards.BoardQuery, kept: tuple[bool, str]) -> bool:
+    rx, category = kept
+    return (query.track is None or rx == (query.track == "rx")) and query.category in (None, category)

@@ -564,3 +564,75 @@ def test_batches_add_up_to_the_whole(
         errors += applied.errors
     assert standing == whole.standing
     assert tuple(outcomes) == whole.outcomes and tuple(errors) == whole.errors
+
+
+SPLIT_RELAY = "For time, cap 20:00, teams of 2\n  20 Burpee\n  30 Air squat (split)\n  10 Pull-up\n"
+LOAD = "Max load, 5 attempts\n  1 Back squat\n"
+ENTRANTS = {  # source → who posts (the entrant's athletes and a judge), the team's policy or none
+    THERE_AND_BACK: ((ANA, BO, JUDGE), team()),
+    RELAY: ((ANA, BO, JUDGE), team()),
+    SPLIT_RELAY: ((ANA, BO, JUDGE), team()),
+    CINDY: ((ANA, BO, JUDGE), team()),
+    CINDY + " ": ((ANA,), None),
+    LOAD: ((ANA,), None),
+}
+TEAM_STEPS = st.tuples(
+    st.integers(0, 40),
+    st.sampled_from(["complete", "complete", "complete", "start", "rest"]),
+    st.integers(0, 2),  # who posts, among the entrant's
+    st.integers(0, 8),  # the movement: one of the path's, or none (the current leg's)
+    st.integers(0, 80).map(lambda half: half / 2),
+)
+
+
+def _events_of(source: str, steps: list[tuple[int, str, int, int, float]]) -> list[Event]:
+    p, (people, _) = path(source.strip()), ENTRANTS[source]
+    movements = [*p.movements, None]
+    offset, events = 0.0, []
+    for gap, kind, who, movement, quantity in steps:
+        offset += gap
+        if p.cap_s is not None:
+            offset = min(offset, p.cap_s)
+        events.append(
+            Event(
+                id=uuid.uuid4(),
+                athlete_id=people[who % len(people)],
+                offset_s=offset,
+                kind=kind,  # type: ignore[arg-type]
+                movement=movements[movement % len(movements)],
+                quantity=(quantity * 4 if p.score_type == "load" else quantity)
+                if kind == "complete"
+                else None,
+                unit="kg" if p.score_type == "load" and kind == "complete" else None,
+            )
+        )
+    return events
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    source=st.sampled_from(list(ENTRANTS)),
+    steps=st.lists(TEAM_STEPS, max_size=40),
+    cuts=st.lists(st.integers(0, 40), max_size=8),
+)
+def test_a_standing_resumed_batch_by_batch_equals_the_whole_fold(
+    source: str, steps: list[tuple[int, str, int, int, float]], cuts: list[int]
+) -> None:
+    """Relays, (split), there-and-back, AMRAP and load workouts: the stored standing of each batch
+    is all the next batch needs; folding batch by batch gives the standing and the outcomes of one
+    fold of every event."""
+    p, (_, policy) = path(source.strip()), ENTRANTS[source]
+    entrant = policy.team_id if policy else ANA
+    events = _events_of(source, steps)
+    whole = apply(p, policy, Standing(entrant_id=entrant), events)
+    standing = Standing(entrant_id=entrant)
+    outcomes: list[Outcome] = []
+    bounds = sorted({min(c, len(events)) for c in cuts} | {0, len(events)})
+    for start, end in itertools.pairwise(bounds):
+        applied = apply(p, policy, standing, events[start:end])
+        standing = applied.standing
+        outcomes += applied.outcomes
+        assert not applied.errors
+    assert not whole.errors
+    assert standing == whole.standing
+    assert tuple(outcomes) == whole.outcomes

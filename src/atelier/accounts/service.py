@@ -26,6 +26,7 @@ from atelier.db import set_rls_context
 from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, NotFound, Problem
 from atelier.kit.runtime import Runtime
+from atelier.training import bests
 from atelier.training.models import Result
 
 
@@ -164,6 +165,7 @@ async def update_profile(session: AsyncSession, user: User, changes: ProfileIn) 
             .where(Result.athlete_id == user.id)
             .values(is_public=current.results_visibility == "public")
         )
+        await bests.set_public(session, user.id, current.results_visibility == "public")
     await session.flush()
     return current
 

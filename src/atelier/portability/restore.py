@@ -41,7 +41,7 @@ from atelier.kit.runtime import Runtime
 from atelier.planning.models import Session, SessionKind
 from atelier.portability import documents
 from atelier.portability.models import MovementMapping
-from atelier.training import records
+from atelier.training import bests, records
 from atelier.training.models import Attempt, Progress, ProgressExercise, Result, TrainingMetrics
 from atelier.wods import service as wods
 from atelier.wods.models import Visibility, Wod
@@ -217,6 +217,7 @@ async def restore(
         report.add("progress", True)
     await session.flush()
 
+    restored: set[str] = set()
     for result in items(archive, "results"):
         if result.session_id not in fresh:
             report.add("results", False)
@@ -232,8 +233,10 @@ async def restore(
                 )
             )
         )
+        restored.add(result.workout_hash)
         report.add("results", True)
     await session.flush()
+    await bests.refresh(session, actor.id, restored)  # the boards read each athlete's bests
 
     recording_ids = await _recordings(session, actor, archive, mapped, report)
     await _activities(session, actor, archive, fresh, recording_ids, report)

@@ -26,10 +26,11 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import AthleteProfile, User
@@ -47,14 +48,13 @@ from atelier.planning.models import (
     SessionKind,
     Status,
 )
-from atelier.training import live, records
-from atelier.training.models import EventKind, RealizedEvent, Result
+from atelier.training import bests, live, records, standings
+from atelier.training.models import RealizedEvent, Result
 from atelier.training.ranking import Entry, rank
 from atelier.wods.metadata import workout_hash
 from atelier.wods.service import compile_or_refuse
 
 MAX_BATCH = 1000
-LB = 0.45359237
 Category = Literal["men", "women"]
 
 
@@ -75,21 +75,26 @@ class Roster:
     names: dict[uuid.UUID, str]
     teams: list[ClassTeam]
 
-    @property
+    @cached_property
     def team_of(self) -> dict[uuid.UUID, ClassTeam]:
         return {uuid.UUID(m): team for team in self.teams for m in team.members}
+
+    @cached_property
+    def policies(self) -> dict[uuid.UUID, live.Policy]:
+        """Each team's relay policy by team id (asked once per event of a batch: built once)."""
+        return {
+            team.id: live.Policy(
+                team.id, tuple(uuid.UUID(m) for m in team.members), frozenset({self.row.coach_id})
+            )
+            for team in self.teams
+        }
 
     def entrant_of(self, athlete_id: uuid.UUID) -> uuid.UUID:
         team = self.team_of.get(athlete_id)
         return team.id if team is not None else athlete_id
 
     def policy_of(self, entrant_id: uuid.UUID) -> live.Policy | None:
-        for team in self.teams:
-            if team.id == entrant_id:
-                return live.Policy(
-                    team.id, tuple(uuid.UUID(m) for m in team.members), frozenset({self.row.coach_id})
-                )
-        return None
+        return self.policies.get(entrant_id)
 
     def category_of(self, entrant_id: uuid.UUID) -> Category:
         policy = self.policy_of(entrant_id)
@@ -149,10 +154,22 @@ async def workout_of(runtime: Runtime, row: ClassSession) -> Workout:
         raise Problem(422, "this class has no workout to track")
     _, document = await compile_or_refuse(runtime, row.source)
     try:
-        paths = {c: live.path_of(document, category=c) for c in ("men", "women")}
+        return Workout(document, _paths_of(row.source, document))
     except ValueError as exc:
         raise Problem(422, f"this workout cannot be tracked live: {exc}") from exc
-    return Workout(document, paths)
+
+
+# Laid out once per source and process: each batch asks for them, and a Path caches its lookups.
+_PATHS: dict[str, dict[str, live.Path]] = {}
+
+
+def _paths_of(source: str, document: dict[str, Any]) -> dict[str, live.Path]:
+    paths = _PATHS.get(source)
+    if paths is None:
+        if len(_PATHS) >= 256:
+            _PATHS.clear()
+        paths = _PATHS[source] = {c: live.path_of(document, category=c) for c in ("men", "women")}
+    return paths
 
 
 # --- teams ---------------------------------------------------------------------------------------
@@ -226,80 +243,13 @@ def _of_class(row: ClassSession) -> list[Any]:
     return [RealizedEvent.class_date == row.session_date, RealizedEvent.class_id == row.id]
 
 
-async def standings(
+async def refolded(
     session: AsyncSession, row: ClassSession, people: Roster, work: Workout
-) -> tuple[dict[uuid.UUID, live.Standing], int]:
-    """Every entrant's standing from its stored events (one grouped query), and the event count."""
-    load = case(
-        (RealizedEvent.unit == "lb", RealizedEvent.quantity * LB),
-        (RealizedEvent.unit == "kg", RealizedEvent.quantity),
-        else_=None,
+) -> standings.Standings:
+    """Every entrant's standing folded anew from all the class's stored events (see ``standings``)."""
+    return await standings.refold(
+        session, row, lambda entrant_id: work.path(people.category_of(entrant_id)), people.policy_of
     )
-    counted = (RealizedEvent.accepted.is_(True)) & (RealizedEvent.kind == EventKind.complete)
-    rows = await session.execute(
-        select(
-            RealizedEvent.entrant_id,
-            RealizedEvent.athlete_id,
-            func.max(RealizedEvent.offset_s),
-            func.max(RealizedEvent.done_after),
-            func.max(case((counted, load), else_=None)),
-            func.count(),
-        )
-        .where(*_of_class(row))
-        .group_by(RealizedEvent.entrant_id, RealizedEvent.athlete_id)
-    )
-    folded: dict[uuid.UUID, dict[str, Any]] = {}
-    total_events = 0
-    for entrant_id, athlete_id, last, done, best_load, count in rows:
-        total_events += int(count)
-        entry = folded.setdefault(entrant_id, {"done": 0.0, "offsets": {}, "load": None})
-        entry["done"] = max(entry["done"], float(done or 0.0))
-        entry["offsets"][athlete_id] = float(last)
-        if best_load is not None:
-            entry["load"] = best_load if entry["load"] is None else max(entry["load"], best_load)
-    finished = await _finish_offsets(session, row, people, work, folded)
-    return (
-        {
-            entrant_id: live.Standing(
-                entrant_id=entrant_id,
-                done=entry["done"],
-                last_offset=max(entry["offsets"].values()),
-                finished_at=finished.get(entrant_id),
-                load_kg=entry["load"],
-                last_offsets=entry["offsets"],
-            )
-            for entrant_id, entry in folded.items()
-        },
-        total_events,
-    )
-
-
-async def _finish_offsets(
-    session: AsyncSession,
-    row: ClassSession,
-    people: Roster,
-    work: Workout,
-    folded: dict[uuid.UUID, dict[str, Any]],
-) -> dict[uuid.UUID, float]:
-    """When each finished entrant reached its path's total (the first event that got it there)."""
-    done_with = {
-        entrant_id: total
-        for entrant_id, entry in folded.items()
-        if (total := work.path(people.category_of(entrant_id)).total) is not None
-        and entry["done"] >= total - live.EPSILON
-    }
-    if not done_with:
-        return {}
-    found = await session.execute(
-        select(RealizedEvent.entrant_id, RealizedEvent.done_after, func.min(RealizedEvent.offset_s))
-        .where(*_of_class(row), RealizedEvent.entrant_id.in_(done_with), RealizedEvent.accepted.is_(True))
-        .group_by(RealizedEvent.entrant_id, RealizedEvent.done_after)
-    )
-    finished: dict[uuid.UUID, float] = {}
-    for entrant_id, done_after, first in found:
-        if done_after >= done_with[entrant_id] - live.EPSILON:
-            finished[entrant_id] = min(float(first), finished.get(entrant_id, math.inf))
-    return finished
 
 
 def board_of(
@@ -368,8 +318,8 @@ async def live_board(
     row = await classes.readable(session, actor.id, class_id)
     people = await roster(session, row)
     work = await workout_of(runtime, row)
-    found, seq = await standings(session, row, people, work)
-    return board_of(people, work, found, seq)
+    found = await standings.stored(session, row.id)
+    return board_of(people, work, found.found, found.seq)
 
 
 # --- ingest --------------------------------------------------------------------------------------
@@ -415,15 +365,39 @@ def _same(stored: Any, given: EventIn) -> bool:
 async def post_events(
     session: AsyncSession, runtime: Runtime, actor: User, class_id: uuid.UUID, given: list[EventIn]
 ) -> Ingested:
-    """Check, apply and store a batch (locks the class: batches of one class take turns)."""
+    """Check, apply and store a batch (locks the class: batches of one class take turns).
+
+    Only the batch's own events are folded, on top of the stored standings of the entrants they
+    move; the events go in as one statement and the moved standings as one upsert."""
     if not given:
         raise Problem(422, "no events")
     if len(given) > MAX_BATCH:
         raise Problem(422, f"at most {MAX_BATCH} events per batch")
+    if len({e.id for e in given}) != len(given):
+        raise Problem(422, "an event id appears twice in this batch")
     row = await classes.readable(session, actor.id, class_id, for_update=True)
     _open(row)
-    judge = row.coach_id == actor.id
     people = await roster(session, row)
+    _check_authors(people, actor, given)
+    work = await workout_of(runtime, row)
+    fresh, duplicates = await _fresh_and_duplicates(session, row, given)
+    kept = await standings.stored(session, row.id)
+    applied = _apply(people, work, kept.found, fresh)
+    now = utcnow()
+    values, ignored = _event_rows(people, applied, fresh)
+    await standings.insert_events(session, row, actor.id, now, values)
+    counts = dict(kept.counts)
+    for entrant_id, result in applied.items():
+        counts[entrant_id] = counts.get(entrant_id, 0) + len(result.outcomes)
+    moved = {entrant_id: result.standing for entrant_id, result in applied.items()}
+    await standings.save(session, row.id, actor.id, moved, counts, now)
+    board = board_of(people, work, kept.found | moved, sum(counts.values()))
+    return Ingested(len(values) - len(ignored), ignored, duplicates, board)
+
+
+def _check_authors(people: Roster, actor: User, given: list[EventIn]) -> None:
+    """Athletes post their own events, the class's coach anyone's; every athlete is booked."""
+    judge = people.row.coach_id == actor.id
     for event in given:
         if not judge and event.athlete_id != actor.id:
             raise Forbidden("an athlete posts their own events; the class's coach judges for anyone")
@@ -431,8 +405,12 @@ async def post_events(
             raise Problem(
                 422, f"athlete {event.athlete_id} has no place booked in this class", event=str(event.id)
             )
-    if len({e.id for e in given}) != len(given):
-        raise Problem(422, "an event id appears twice in this batch")
+
+
+async def _fresh_and_duplicates(
+    session: AsyncSession, row: ClassSession, given: list[EventIn]
+) -> tuple[list[EventIn], list[str]]:
+    """The events not stored yet, and the ids stored already with the same values (409 if not)."""
     stored = {
         r.id: r
         for r in await session.execute(
@@ -457,37 +435,46 @@ async def post_events(
             duplicates.append(str(event.id))
         else:
             raise Conflict(f"event {event.id} was already posted with other values", event=str(event.id))
-    work = await workout_of(runtime, row)
-    found, seq = await standings(session, row, people, work)
-    by_entrant: dict[uuid.UUID, list[EventIn]] = defaultdict(list)
-    for event in fresh:
-        by_entrant[people.entrant_of(event.athlete_id)].append(event)
+    return fresh, duplicates
+
+
+def _apply(
+    people: Roster, work: Workout, found: dict[uuid.UUID, live.Standing], fresh: list[EventIn]
+) -> dict[uuid.UUID, live.Applied]:
+    """Each entrant's new events folded on its standing; a rejected event refuses the batch (422)."""
+    by_entrant: dict[uuid.UUID, list[live.Event]] = defaultdict(list)
+    for e in fresh:
+        by_entrant[people.entrant_of(e.athlete_id)].append(
+            live.Event(
+                id=e.id,
+                athlete_id=e.athlete_id,
+                offset_s=e.offset_s,
+                kind=e.kind,  # type: ignore[arg-type]  # checked by live.apply
+                movement=e.movement,
+                quantity=e.quantity,
+                unit=e.unit,
+            )
+        )
     applied: dict[uuid.UUID, live.Applied] = {}
     errors: list[dict[str, Any]] = []
     for entrant_id, events in by_entrant.items():
-        path = work.path(people.category_of(entrant_id))
         result = live.apply(
-            path,
+            work.path(people.category_of(entrant_id)),
             people.policy_of(entrant_id),
             found.get(entrant_id) or live.Standing(entrant_id=entrant_id),
-            [
-                live.Event(
-                    id=e.id,
-                    athlete_id=e.athlete_id,
-                    offset_s=e.offset_s,
-                    kind=e.kind,  # type: ignore[arg-type]  # checked by live.apply
-                    movement=e.movement,
-                    quantity=e.quantity,
-                    unit=e.unit,
-                )
-                for e in events
-            ],
+            events,
         )
         errors += [{"event": str(x.event_id), "field": x.field, "reason": x.reason} for x in result.errors]
         applied[entrant_id] = result
     if errors:
         raise Problem(422, f"{len(errors)} event(s) refused; nothing was stored", errors=errors)
-    now = utcnow()
+    return applied
+
+
+def _event_rows(
+    people: Roster, applied: dict[uuid.UUID, live.Applied], fresh: list[EventIn]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows to store (``standings.EVENT_ARRAYS``'s columns) and the events ignored."""
     values: list[dict[str, Any]] = []
     ignored: list[dict[str, Any]] = []
     given_by_id = {e.id: e for e in fresh}
@@ -498,8 +485,6 @@ async def post_events(
             values.append(
                 {
                     "id": event.id,
-                    "class_date": row.session_date,
-                    "class_id": row.id,
                     "athlete_id": event.athlete_id,
                     "entrant_id": entrant_id,
                     "team_id": team,
@@ -511,17 +496,11 @@ async def post_events(
                     "accepted": outcome.accepted,
                     "reason": outcome.reason[:300] if outcome.reason else None,
                     "done_after": outcome.done,
-                    "posted_by": actor.id,
-                    "recorded_at": now,
                 }
             )
             if not outcome.accepted:
                 ignored.append({"event": str(event.id), "reason": outcome.reason})
-        found[entrant_id] = result.standing
-    if values:
-        await session.execute(insert(RealizedEvent), values)
-    board = board_of(people, work, found, seq + len(values))
-    return Ingested(len(values) - len(ignored), ignored, duplicates, board)
+    return values, ignored
 
 
 async def publish(runtime: Runtime, board: dict[str, Any]) -> None:
@@ -557,8 +536,9 @@ async def close(session: AsyncSession, runtime: Runtime, actor: User, class_id: 
     _open(row)
     people = await roster(session, row)
     work = await workout_of(runtime, row)
-    found, seq = await standings(session, row, people, work)
-    board = board_of(people, work, found, seq)
+    kept = await standings.stored(session, row.id)
+    found = kept.found
+    board = board_of(people, work, found, kept.seq)
     hashed = workout_hash(work.document)
     score_type = work.path("men").score_type
     start = datetime.combine(row.session_date, row.session_time or time(0), ZoneInfo(row.timezone))
@@ -656,4 +636,5 @@ async def _result_for(
             team_id=team_id,
         )
     )
+    await bests.refresh(session, athlete_id, [hashed])
     return 1

@@ -10,8 +10,13 @@ Who appears: results whose athlete left them public (``results_visibility``), an
 their own and, for a coach, those of their athletes. PostgreSQL's policy on ``results`` enforces
 the same rule; the query states it too so SQLite behaves alike.
 
-The query ranks in SQL — ``row_number`` per athlete picks each best, ``rank`` numbers the board —
-with sort keys that are exactly ``ranking._order``; a test compares the two on random results.
+Two ways to the same board. The default board and its track and category filters (and a box's)
+read ``result_bests`` (``training.bests``: each athlete's best per workout, track and category,
+kept with their sort keys): one row per athlete, in key order from an index, so a page is a short
+read. A level, a period or a class session picks among results the bests do not keep apart: the
+query then ranks ``results`` — ``row_number`` per athlete picks each best, ``rank`` numbers the
+board. Both use sort keys that are exactly ``ranking._order``; tests compare them with it and with
+each other on random results.
 """
 
 from __future__ import annotations
@@ -21,13 +26,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import CoachLink, LinkStatus, User
 from atelier.kit.problems import Forbidden, NotFound, Problem
 from atelier.planning import classes
-from atelier.training.models import Result
+from atelier.training.models import Result, ResultBest
 from atelier.training.ranking import RANKED_SCORE_TYPES
 from atelier.training.records import score_text
 from atelier.wods import repository as wods
@@ -103,11 +108,34 @@ def sort_keys(score_type: str) -> list[ColumnElement[Any]]:
     return keys
 
 
-def visible_to(actor: User) -> ColumnElement[bool]:
+def visible_to(actor: User, table: type[Result] | type[ResultBest] = Result) -> ColumnElement[bool]:
     coached = select(CoachLink.athlete_id).where(
         CoachLink.coach_id == actor.id, CoachLink.status == LinkStatus.active
     )
-    return or_(Result.is_public, Result.athlete_id == actor.id, Result.athlete_id.in_(coached))
+    return or_(table.is_public, table.athlete_id == actor.id, table.athlete_id.in_(coached))
+
+
+def from_bests(query: BoardQuery) -> bool:
+    """Whether the bests answer this board: they keep each athlete's best per track and category,
+    not per level, period or class."""
+    return query.level is None and query.first is None and query.last is None and query.class_id is None
+
+
+def _best_scope(query: BoardQuery) -> list[Any]:
+    """Which bests rows are one per athlete for the board's track and category (plain boolean
+    columns, not ``IS TRUE``: PostgreSQL matches those to the index)."""
+    where: list[Any] = []
+    if query.track is not None:
+        where.append(ResultBest.is_rx if query.track == "rx" else not_(ResultBest.is_rx))
+    if query.category is not None:
+        where.append(ResultBest.category == query.category)
+    if query.track is None and query.category is None:
+        where.append(ResultBest.best_overall)
+    elif query.category is None:
+        where.append(ResultBest.best_in_track)
+    elif query.track is None:
+        where.append(ResultBest.best_in_category)
+    return where
 
 
 async def _checked_scope(session: AsyncSession, actor: User, query: BoardQuery) -> list[ColumnElement[bool]]:
@@ -130,19 +158,26 @@ async def _checked_scope(session: AsyncSession, actor: User, query: BoardQuery) 
         await classes.readable(session, actor.id, query.class_id)
         where.append(Result.class_id == query.class_id)
     if query.box is not None:
-        members = select(CoachLink.athlete_id).where(
-            CoachLink.coach_id == query.box, CoachLink.status == LinkStatus.active
-        )
-        if query.box != actor.id:
-            linked = await session.scalar(
-                select(literal(True))
-                .where(CoachLink.athlete_id == actor.id)
-                .where(CoachLink.coach_id == query.box, CoachLink.status == LinkStatus.active)
-            )
-            if not linked:
-                raise Forbidden("a box's board is for its coach and athletes")
-        where.append(or_(Result.athlete_id.in_(members), Result.athlete_id == query.box))
+        where.append(await _box(session, actor, query.box, Result))
     return where
+
+
+async def _box(
+    session: AsyncSession, actor: User, box: uuid.UUID, table: type[Result] | type[ResultBest]
+) -> ColumnElement[bool]:
+    """The athletes of one coach (and the coach): only they may ask for that board."""
+    members = select(CoachLink.athlete_id).where(
+        CoachLink.coach_id == box, CoachLink.status == LinkStatus.active
+    )
+    if box != actor.id:
+        linked = await session.scalar(
+            select(literal(True))
+            .where(CoachLink.athlete_id == actor.id)
+            .where(CoachLink.coach_id == box, CoachLink.status == LinkStatus.active)
+        )
+        if not linked:
+            raise Forbidden("a box's board is for its coach and athletes")
+    return or_(table.athlete_id.in_(members), table.athlete_id == box)
 
 
 async def board(
@@ -154,6 +189,109 @@ async def board(
         raise Problem(422, f"this workout has {what}: it has no leaderboard")
     if not 1 <= query.limit <= 100 or query.offset < 0:
         raise Problem(422, "limit must be 1–100 and offset at least 0")
+    if from_bests(query):
+        return await _board_of_bests(session, actor, found, query)
+    return await _board_of_results(session, actor, found, query)
+
+
+async def _board_of_bests(
+    session: AsyncSession, actor: User, found: Workout, query: BoardQuery
+) -> tuple[list[dict[str, Any]], int]:
+    """One row per athlete already, in key order from the board index: the page is the next
+    ``limit + 1`` rows (the extra one says whether the last row's tie goes on), named in the same
+    statement with the board's size. Ranks are competition ranks counted along the page from the
+    number of rows ahead of it (no window over the whole board)."""
+    where = [
+        ResultBest.workout_hash == found.workout_hash,
+        ResultBest.score_type == found.score_type,
+        visible_to(actor, ResultBest),
+        *_best_scope(query),
+    ]
+    if query.box is not None:
+        where.append(await _box(session, actor, query.box, ResultBest))
+    keys = [ResultBest.k0, ResultBest.k1, ResultBest.k2, ResultBest.k3]
+    total = select(func.count()).select_from(ResultBest).where(and_(*where)).scalar_subquery()
+    page = (
+        select(
+            ResultBest.result_id.label("id"),
+            ResultBest.athlete_id,
+            ResultBest.score_value,
+            ResultBest.score_secondary,
+            ResultBest.score_unit,
+            ResultBest.capped,
+            ResultBest.is_rx,
+            ResultBest.level,
+            ResultBest.is_dnf,
+            ResultBest.performed_on,
+            ResultBest.recorded_at,
+            ResultBest.category,
+            ResultBest.class_id,
+            *keys,
+        )
+        .where(and_(*where))
+        .order_by(*keys, ResultBest.recorded_at, ResultBest.result_id)
+        .limit(query.limit + 1)
+        .offset(query.offset)
+        .subquery("page")
+    )
+    named = (
+        select(page, User.name, total.label("total"))
+        .join(User, User.id == page.c.athlete_id)
+        .order_by(*(page.c[f"k{i}"] for i in range(4)), page.c.recorded_at, page.c.id)
+    )
+    rows = (await session.execute(named)).all()
+    if not rows:
+        counted = select(func.count()).select_from(ResultBest).where(and_(*where))
+        return [], int(await session.scalar(counted) or 0)
+    ahead = 0
+    if query.offset:
+        first = _keys_of(rows[0])
+        ahead = int(
+            await session.scalar(
+                select(func.count())
+                .select_from(ResultBest)
+                .where(and_(*where), tuple_(*keys) < tuple_(*first))
+            )
+            or 0
+        )
+    shown = rows[: query.limit]
+    placed = _competition_ranks([_keys_of(row) for row in rows], ahead, query.offset, len(shown))
+    board = [
+        _row_json(found.score_type, row, rank, tied) for row, (rank, tied) in zip(shown, placed, strict=True)
+    ]
+    return board, int(rows[0].total)
+
+
+def _keys_of(row: Any) -> tuple[float, float, float, float]:
+    return (row.k0, row.k1, row.k2, row.k3)
+
+
+def _competition_ranks(
+    keys: list[tuple[float, float, float, float]], ahead: int, offset: int, shown: int
+) -> list[tuple[int, bool]]:
+    """(rank, tied) for the first ``shown`` rows of a page read in board order (``keys`` may hold
+    one row more: whether the last shown row's tie goes on). ``ahead`` rows of the board have
+    smaller keys than the page's first row and ``offset`` rows come before it: fewer ahead than
+    before means the first row ties with the end of the previous page. A rank is one more than
+    the rows with smaller keys (competition ranking: 1, 2, 2, 4)."""
+    placed = []
+    rank = ahead + 1
+    for i in range(shown):
+        if i > 0 and keys[i] != keys[i - 1]:
+            rank = offset + i + 1
+        tied = (
+            (i > 0 and keys[i] == keys[i - 1])
+            or (i + 1 < len(keys) and keys[i] == keys[i + 1])
+            or (i == 0 and ahead < offset)
+        )
+        placed.append((rank, tied))
+    return placed
+
+
+async def _board_of_results(
+    session: AsyncSession, actor: User, found: Workout, query: BoardQuery
+) -> tuple[list[dict[str, Any]], int]:
+    """Each athlete's best among the results the filters keep, ranked."""
     keys = sort_keys(found.score_type)
     where = [
         Result.workout_hash == found.workout_hash,
@@ -208,10 +346,11 @@ async def _count(session: AsyncSession, picked: Any) -> int:
     return int(await session.scalar(select(func.count()).select_from(picked).where(picked.c.pick == 1)) or 0)
 
 
-def _row_json(score_type: str, row: Any) -> dict[str, Any]:
+def _row_json(score_type: str, row: Any, rank: int | None = None, tied: bool | None = None) -> dict[str, Any]:
+    """A board row; ``rank`` and ``tied`` come from the row's window columns unless given."""
     return {
-        "rank": int(row.position),
-        "tied": int(row.sharing) > 1,
+        "rank": int(row.position) if rank is None else rank,
+        "tied": int(row.sharing) > 1 if tied is None else tied,
         "athlete": {"id": str(row.athlete_id), "name": row.name},
         "result_id": str(row.id),
         "score": {

@@ -109,6 +109,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from atelier.training.ranking import RANKED_SCORE_TYPES, Entry, rank
@@ -175,14 +176,39 @@ class Path:
     round_units: float
     lead: tuple[Leg, ...] = ()
 
-    @property
+    # Cached: every event of a batch asks them (a path never changes once laid out).
+    @cached_property
     def movements(self) -> dict[str, str]:
         """Catalog id → name of every movement of the path, in path order."""
         return {leg.movement: leg.name for leg in (*self.lead, *self.legs)}
 
+    @cached_property
+    def _units(self) -> dict[str, frozenset[str]]:
+        units: dict[str, set[str]] = {}
+        for leg in (*self.lead, *self.legs):
+            units.setdefault(leg.movement, set()).add(leg.unit)
+        return {movement: frozenset(found) for movement, found in units.items()}
+
+    @cached_property
+    def first_units(self) -> dict[str, str]:
+        """The unit of each movement's first leg (an event naming it without a unit)."""
+        units: dict[str, str] = {}
+        for leg in (*self.lead, *self.legs):
+            units.setdefault(leg.movement, leg.unit)
+        return units
+
+    @cached_property
+    def movement_keys(self) -> dict[str, str]:
+        """The movement each spelling stands for: its catalog id or its name, folded by ``_key``."""
+        keys: dict[str, str] = {}
+        for movement, name in self.movements.items():
+            keys.setdefault(_key(movement), movement)
+            keys.setdefault(_key(name), movement)
+        return keys
+
     def units_of(self, movement: str) -> frozenset[str]:
         """The units the movement is counted in along the path."""
-        return frozenset(leg.unit for leg in (*self.lead, *self.legs) if leg.movement == movement)
+        return self._units.get(movement, frozenset())
 
 
 @dataclass(frozen=True)
@@ -554,7 +580,7 @@ def _positions(path: Path, done: float) -> Iterator[Position]:
         for leg in path.legs:
             quantity = leg.quantity + cycle * leg.step
             if start + quantity > done + EPSILON:
-                yield Position(number, replace(leg, quantity=quantity), start)
+                yield Position(number, replace(leg, quantity=quantity) if cycle and leg.step else leg, start)
             start, number = start + quantity, number + 1
         cycle += 1
 
@@ -607,16 +633,13 @@ def rounds_of(path: Path, done: float) -> tuple[int, float]:
 # --- Events -----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text).strip().lower()
 
 
 def _movement_id(path: Path, given: str) -> str | None:
-    wanted = _key(given)
-    for movement, name in path.movements.items():
-        if wanted in (_key(movement), _key(name)):
-            return movement
-    return None
+    return path.movement_keys.get(_key(given))
 
 
 @dataclass(frozen=True)
@@ -683,8 +706,7 @@ def _check(
     if movement is not None:
         units = path.units_of(movement)
         on_leg = spot is not None and spot.leg.movement == movement
-        first = next(leg.unit for leg in (*path.lead, *path.legs) if leg.movement == movement)
-        default = spot.leg.unit if on_leg and spot is not None else first
+        default = spot.leg.unit if on_leg and spot is not None else path.first_units[movement]
         subject = path.movements[movement]
     elif spot is not None:
         units, default, subject = frozenset({spot.leg.unit}), spot.leg.unit, spot.leg.name

@@ -250,3 +250,84 @@ class RealizedEvent(Base):
     done_after: Mapped[float] = mapped_column(Float)
     posted_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LiveStanding(Base):
+    """An entrant's live standing in a class: its events folded so far (``live.Standing``).
+
+    Upserted with each batch of events, so a batch folds only its own events on top of it instead
+    of re-reading the class's; ``events`` counts the entrant's stored events (their sum is the
+    board's ``seq``); ``last_offsets`` maps each athlete's id (as text) to their latest offset.
+    """
+
+    __tablename__ = "live_standings"
+    __table_args__ = (PrimaryKeyConstraint("class_id", "entrant_id", name="pk_live_standings"),)
+
+    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    entrant_id: Mapped[uuid.UUID] = mapped_column()
+    done: Mapped[float] = mapped_column(Float)
+    last_offset: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
+    load_kg: Mapped[float | None] = mapped_column(Float)
+    last_offsets: Mapped[dict[str, float]] = mapped_column(JSON)
+    events: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ResultBest(Base):
+    """An athlete's best result on one workout, per track and category: what a board reads.
+
+    One row per (workout hash, score type, athlete, ``is_rx``, ``category``) holding the best of the
+    athlete's results in that group (ties: the earliest recorded), with the board's sort keys
+    ``k0``–``k3`` (``leaderboards.sort_keys``, padded with 0) and the columns a board row shows.
+    ``best_overall``, ``best_in_track`` and ``best_in_category`` mark the row that is also the
+    athlete's best across both tracks and categories, across categories, and across tracks, so
+    the default board and its track or category filters read one row per athlete from an index.
+    Kept in step by ``bests.refresh`` in the transaction that writes a result (DESIGN.md: a
+    derived table is rewritten with its source). ``is_public`` mirrors the results' visibility.
+    """
+
+    __tablename__ = "result_bests"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "workout_hash", "score_type", "athlete_id", "is_rx", "category", name="pk_result_bests"
+        ),
+        Index(
+            "ix_result_bests_board",
+            "workout_hash",
+            "score_type",
+            "best_overall",
+            "k0",
+            "k1",
+            "k2",
+            "k3",
+            "recorded_at",
+            "result_id",
+        ),
+        Index("ix_result_bests_athlete", "athlete_id", "workout_hash"),
+    )
+
+    workout_hash: Mapped[str] = mapped_column(String(64))
+    score_type: Mapped[str] = mapped_column(String(16))
+    athlete_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    is_rx: Mapped[bool] = mapped_column()
+    category: Mapped[str] = mapped_column(String(8))
+    best_overall: Mapped[bool] = mapped_column()
+    best_in_track: Mapped[bool] = mapped_column()
+    best_in_category: Mapped[bool] = mapped_column()
+    k0: Mapped[float] = mapped_column(Float)
+    k1: Mapped[float] = mapped_column(Float)
+    k2: Mapped[float] = mapped_column(Float)
+    k3: Mapped[float] = mapped_column(Float)
+    result_id: Mapped[uuid.UUID] = mapped_column()
+    performed_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    score_value: Mapped[float | None] = mapped_column(Float)
+    score_secondary: Mapped[float | None] = mapped_column(Float)
+    score_unit: Mapped[str | None] = mapped_column(String(10))
+    capped: Mapped[bool] = mapped_column()
+    level: Mapped[str | None] = mapped_column(String(16))
+    is_dnf: Mapped[bool] = mapped_column()
+    is_public: Mapped[bool] = mapped_column()
+    class_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("class_sessions.id", ondelete="SET NULL"))

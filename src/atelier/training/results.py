@@ -22,7 +22,7 @@ from atelier.kit.problems import Conflict, Forbidden, NotFound, Problem
 from atelier.kit.runtime import Runtime
 from atelier.planning import service as planning
 from atelier.planning.models import Session, Status
-from atelier.training import records
+from atelier.training import bests, records
 from atelier.training import service as training
 from atelier.training.exercises import Load
 from atelier.training.models import Result
@@ -143,6 +143,7 @@ async def record(
         row = await planning.act(session, runtime, actor, row.id, "complete")
     result = await _result_of(session, row)
     created = result is None
+    previous_hash = None if result is None else result.workout_hash
     now = utcnow()
     if result is None:
         profile = await accounts.profile(session, actor)
@@ -171,6 +172,7 @@ async def record(
     result.notes = body.notes
     result.updated_at = now
     await session.flush()
+    await bests.refresh(session, row.athlete_id, {result.workout_hash, previous_hash or result.workout_hash})
     await records.forget(runtime, row.athlete_id)
     return result, created
 
