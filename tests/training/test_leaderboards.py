@@ -3,6 +3,7 @@ and the SQL board agreeing with ``ranking`` on random results."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -10,9 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from atelier.accounts.models import User
-from atelier.db import unit_of_work
+from atelier.db import set_rls_context, unit_of_work
 from atelier.kit.runtime import Runtime
 from atelier.planning.models import Session, SessionKind, Status
 from atelier.training import bests, leaderboards
@@ -294,3 +296,26 @@ BEST_BOARDS = [
 def _keeps(query: leaderboards.BoardQuery, kept: tuple[bool, str]) -> bool:
     rx, category = kept
     return (query.track is None or rx == (query.track == "rx")) and query.category in (None, category)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_rewriting_bests_gives_the_caller_their_own_row_level_security_context_back(
+    runtime: Runtime, fails: bool
+) -> None:
+    """The bests are rewritten as the system (a coach closing a class cannot see private results);
+    afterwards, or after an error inside, the transaction acts as the caller again."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    settings = text("SELECT current_setting('app.user_id', true), current_setting('app.system', true)")
+    async with unit_of_work(runtime.sessions, system=True) as session:
+        someone = User(email=f"ctx-{fails}@example.org", name="Ctx", password_hash="x")
+        session.add(someone)
+        await session.flush()
+        await set_rls_context(session, user_id=someone.id)
+        with contextlib.suppress(RuntimeError):
+            async with bests._elevated(session):
+                assert (await session.execute(settings)).one()[1] == "on"
+                if fails:
+                    raise RuntimeError("inside")
+        assert tuple((await session.execute(settings)).one()) == (str(someone.id), "off")
+        await set_rls_context(session, user_id=None, system=True)

@@ -92,7 +92,8 @@ def best_rows(results: Sequence[Result]) -> list[dict[str, Any]]:
 async def _elevated(session: AsyncSession) -> AsyncIterator[None]:
     """The bests of an athlete are rewritten whole, whoever wrote the result (the coach closing a
     class writes results of athletes whose private rows they cannot see): on PostgreSQL these
-    statements run with ``app.system`` on, and the caller's context is restored right after."""
+    statements run with ``app.system`` on, and the caller's context is restored right after,
+    whatever happens."""
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
@@ -101,10 +102,13 @@ async def _elevated(session: AsyncSession) -> AsyncIterator[None]:
             text("SELECT current_setting('app.user_id', true), current_setting('app.system', true)")
         )
     ).one()
-    await set_rls_context(session, user_id=uuid.UUID(user) if user else None, system=True)
-    yield
-    await session.flush()
-    await set_rls_context(session, user_id=uuid.UUID(user) if user else None, system=system == "on")
+    caller = uuid.UUID(user) if user else None
+    await set_rls_context(session, user_id=caller, system=True)
+    try:
+        yield
+        await session.flush()
+    finally:  # even when a caller catches the error and goes on in this transaction
+        await set_rls_context(session, user_id=caller, system=system == "on")
 
 
 async def refresh(session: AsyncSession, athlete_id: uuid.UUID, workout_hashes: Iterable[str]) -> None:
