@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from atelier.kit import cache as cache_module
-from atelier.kit.cache import Cache, MemoryCache, RedisCache, create_cache
+from atelier.kit.cache import Cache, KeptBodies, MemoryCache, RedisCache, create_cache
 from atelier.kit.runtime import Runtime
 from atelier.wods import compiler
 from atelier.wods.compiler import WODCRAFT_VERSION, Compilation, compile_cached, source_key
@@ -245,3 +245,30 @@ async def test_the_same_text_from_another_user_hits_the_cache_but_makes_their_ow
     assert bos.status_code == 201
     assert bos.json()["id"] != anas["id"]
     assert bos.json()["owner_id"] == bo.id
+
+
+def test_a_kept_body_is_served_only_at_the_stamp_it_was_built_at() -> None:
+    kept = KeptBodies(max_bytes=1_000)
+    kept.put("march", (1, 4), b"built at 1, 4")
+
+    assert kept.get("march", (1, 4)) == b"built at 1, 4"
+    assert kept.get("march", (1, 5)) is None  # the data moved on since
+    assert kept.get("april", (1, 4)) is None
+    kept.put("march", (1, 5), b"built at 1, 5")
+    assert kept.get("march", (1, 4)) is None and kept.get("march", (1, 5)) == b"built at 1, 5"
+    assert (len(kept), kept.size) == (1, len(b"built at 1, 5"))
+
+
+def test_kept_bodies_stay_under_their_byte_budget_least_recently_used_out_first() -> None:
+    kept = KeptBodies(max_bytes=800)
+    for name in ("a", "b", "c"):
+        kept.put(name, 0, name.encode() * 100)
+    assert kept.get("a", 0) is not None  # "a" is now the most recently used
+    for name in ("d", "e", "f", "g", "h", "i", "j"):
+        kept.put(name, 0, name.encode() * 100)
+
+    assert kept.size == 800
+    assert kept.get("b", 0) is None and kept.get("c", 0) is None
+    assert kept.get("a", 0) == b"a" * 100 and kept.get("j", 0) == b"j" * 100
+    kept.put("huge", 0, b"x" * 200)  # more than an eighth of the budget: not kept
+    assert kept.get("huge", 0) is None and kept.get("a", 0) is not None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any, Protocol
 
 from cachetools import TTLCache
@@ -96,3 +98,40 @@ class RedisCache:
 
 def create_cache(redis_url: str | None, *, prefix: str = "atelier:") -> Cache:
     return RedisCache(redis_url, prefix) if redis_url else MemoryCache()
+
+
+class KeptBodies:
+    """Answers this process built, each kept with the stamp of the data it was built from.
+
+    ``get`` returns a body only while the caller's current stamp equals the stored one, so a
+    stamp the database moves on every relevant write (``calendar_versions``) makes the answer
+    correct across processes without telling anyone. Bounded by total bytes, least recently used
+    first out. Bytes in memory, never JSON round trips: the body is what the endpoint sends.
+    """
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
+
+    def get(self, key: Hashable, stamp: Hashable) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != stamp:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: Hashable, stamp: Hashable, body: bytes) -> None:
+        if len(body) > self.max_bytes // 8:
+            return  # one huge answer would push out everything else for little gain
+        previous = self._entries.pop(key, None)
+        if previous is not None:
+            self.size -= len(previous[1])
+        self._entries[key] = (stamp, body)
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self.size -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._entries)

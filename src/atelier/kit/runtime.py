@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from atelier.accounts.security import PasswordHashing
 from atelier.config import Settings
 from atelier.db import begin_writing, create_engine, is_postgres, session_factory
-from atelier.kit.cache import Cache, MemoryCache, create_cache
+from atelier.kit.cache import Cache, KeptBodies, MemoryCache, create_cache
 from atelier.kit.jobs import Jobs
 from atelier.kit.pubsub import Hub, MemoryHub, create_hub
 
@@ -32,6 +32,8 @@ class Runtime:
     hub: Hub = field(default_factory=MemoryHub)
     # Always this process's memory, even when ``cache`` is Redis: seed 004's first insights tier.
     local_cache: MemoryCache = field(default_factory=MemoryCache)
+    # Calendars this process built, served again while the users' calendar versions are unchanged.
+    calendars: KeptBodies = field(default_factory=KeptBodies)
     # Background jobs (kit/jobs.py); None where no broker was started (tools, most tests): the work
     # stays in its table and the next worker or sweep takes it.
     jobs: Jobs | None = None

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.auth import CurrentUser
@@ -26,7 +25,6 @@ from atelier.planning.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["planning"])
-ENTRIES_JSON = TypeAdapter(list[calendars.Entry])
 
 ActionPath = Literal["start", "complete", "skip", "cancel"]
 ScopeQuery = Annotated[
@@ -179,18 +177,12 @@ async def _acted(session: AsyncSession, row: Session, action: str) -> SessionOut
 @router.get("/calendar", response_model=CalendarOut)
 async def calendar(
     session: SessionDep,
+    runtime: RuntimeDep,
     user: CurrentUser,
     first: Annotated[date, Query(alias="from")],
     last: Annotated[date, Query(alias="to")],
     athlete_id: uuid.UUID | None = None,
 ) -> Response:
     """Every planned date from ``from`` to ``to`` inclusive: sessions, series dates, classes."""
-    entries = await calendars.calendar(session, user, athlete_id, first, last)
-    # A year is thousands of entries: serialised straight from the dataclasses by pydantic-core,
-    # in the shape CalendarOut documents, rather than built as models and validated twice.
-    body = b'{"from":"%s","to":"%s","entries":%s}' % (
-        first.isoformat().encode(),
-        last.isoformat().encode(),
-        ENTRIES_JSON.dump_json(entries),
-    )
+    body = await calendars.calendar_json(session, runtime.calendars, user, athlete_id, first, last)
     return Response(content=body, media_type="application/json")

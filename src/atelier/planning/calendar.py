@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -30,16 +31,16 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import Role, User
+from atelier.kit.cache import KeptBodies
 from atelier.kit.problems import Problem
 from atelier.planning import repository
-from atelier.planning.models import Session, SessionKind
+from atelier.planning.models import CalendarVersion, Session, SessionKind
 from atelier.planning.recurrence import local_instant
 from atelier.planning.service import athlete_for, schedule_from
 
@@ -150,9 +151,6 @@ def series_dates(
     return tuple(schedule.dates(first, last))
 
 
-FORCE_CUSTOM_PLAN = text("SET LOCAL plan_cache_mode = force_custom_plan")
-
-
 # The statement's parameters: built once per shape, executed with values (no query building and
 # a short cache-key walk per request).
 ACTOR, ATHLETE = bindparam("actor", type_=Uuid()), bindparam("athlete", type_=Uuid())
@@ -211,11 +209,10 @@ async def planned_entries(
     statement = calendar_statement(coached=actor_id != athlete_id, runs_classes=runs_classes)
     values = {"actor": actor_id, "athlete": athlete_id, "first": first, "last": last}
     # Core rows through the connection: no ORM entities here, so no ORM execution path either.
+    # PostgreSQL may keep a generic plan of this statement after five runs; forcing a plan per
+    # request cost more (~2 ms of planning and a round trip) than it saved: a month built in
+    # 11 ms at p50 through `atelier serve` without it, 14.7 ms with it (bench/calendar.py).
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        # A generic plan for this UNION (kept after five runs of the prepared statement) reads
-        # twice the rows a plan for the actual dates does (bench/calendar.py).
-        await connection.execute(FORCE_CUSTOM_PLAN)
     rows = (await connection.execute(statement, values)).all()
     series = []
     entries = []
@@ -263,7 +260,69 @@ async def calendar(
 ) -> list[Entry]:
     checked_range(first, last)
     whose = await athlete_for(session, actor, athlete_id)
-    # Only a coach's (or an admin's) own calendar holds classes they run; a linked athlete's never.
-    runs_classes = whose == actor.id and actor.role != Role.athlete
-    entries = await planned_entries(session, actor.id, whose, first, last, runs_classes=runs_classes)
+    return await _sorted_entries(session, actor, whose, first, last)
+
+
+async def _sorted_entries(
+    session: AsyncSession, actor: User, whose: uuid.UUID, first: dt.date, last: dt.date
+) -> list[Entry]:
+    entries = await planned_entries(
+        session, actor.id, whose, first, last, runs_classes=_runs_classes(actor, whose)
+    )
     return sorted(entries, key=lambda e: e.order)
+
+
+def _runs_classes(actor: User, whose: uuid.UUID) -> bool:
+    # Only a coach's (or an admin's) own calendar holds classes they run; a linked athlete's never.
+    return whose == actor.id and actor.role != Role.athlete
+
+
+ENTRIES_JSON = TypeAdapter(list[Entry])
+
+# Both users' counters in one read: the actor's (the coach links that decide what they may see)
+# and the athlete's (their sessions, bookings and classes).
+VERSIONS = select(CalendarVersion.user_id, CalendarVersion.version).where(
+    or_(CalendarVersion.user_id == ACTOR, CalendarVersion.user_id == ATHLETE)
+)
+
+
+async def versions(session: AsyncSession, actor_id: uuid.UUID, athlete_id: uuid.UUID) -> tuple[int, int]:
+    """The actor's and the athlete's calendar versions (0 for a user whose calendar never changed)."""
+    connection = await session.connection()
+    found = dict((await connection.execute(VERSIONS, {"actor": actor_id, "athlete": athlete_id})).all())
+    return found.get(actor_id, 0), found.get(athlete_id, 0)
+
+
+async def calendar_json(
+    session: AsyncSession,
+    kept: KeptBodies,
+    actor: User,
+    athlete_id: uuid.UUID | None,
+    first: dt.date,
+    last: dt.date,
+) -> bytes:
+    """``calendar`` as the API's JSON document (``CalendarOut``), served from ``kept`` while the
+    actor's and the athlete's calendar versions are those it was built at.
+
+    The versions are read before the calendar's rows: in READ COMMITTED each statement sees the
+    newest commits, so a body kept under a version holds rows at least that new, never older.
+    Access is checked on every request (``athlete_for``) before anything kept is reached, and the
+    key names the actor, so nothing built for one user is served to another.
+    """
+    checked_range(first, last)
+    whose = await athlete_for(session, actor, athlete_id)
+    runs_classes = _runs_classes(actor, whose)
+    stamp = await versions(session, actor.id, whose)
+    key = ("calendar", actor.id, whose, runs_classes, first, last)
+    body = kept.get(key, stamp)
+    if body is None:
+        entries = await _sorted_entries(session, actor, whose, first, last)
+        # A year is thousands of entries: serialised straight from the dataclasses by pydantic-core,
+        # in the shape CalendarOut documents, rather than built as models and validated twice.
+        body = b'{"from":"%s","to":"%s","entries":%s}' % (
+            first.isoformat().encode(),
+            last.isoformat().encode(),
+            ENTRIES_JSON.dump_json(entries),
+        )
+        kept.put(key, stamp, body)
+    return body

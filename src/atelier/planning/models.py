@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     Enum,
     ForeignKey,
@@ -249,3 +250,14 @@ class CalendarFeed(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CalendarVersion(Base):
+    """How many times a user's calendar changed: raised by database triggers (migration 0012) on
+    every write to the sessions, bookings, classes and coach links a calendar is built from, and
+    never written by the application. A kept calendar is served while its versions are current."""
+
+    __tablename__ = "calendar_versions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
