@@ -34,6 +34,8 @@ class Runtime:
     local_cache: MemoryCache = field(default_factory=MemoryCache)
     # Calendars this process built, served again while the users' calendar versions are unchanged.
     calendars: KeptBodies = field(default_factory=KeptBodies)
+    # Public leaderboards this process built, served again while the workout's board version holds.
+    boards: KeptBodies = field(default_factory=lambda: KeptBodies(max_bytes=16 * 1024 * 1024))
     # Background jobs (kit/jobs.py); None where no broker was started (tools, most tests): the work
     # stays in its table and the next worker or sweep takes it.
     jobs: Jobs | None = None

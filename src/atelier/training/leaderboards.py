@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atelier.accounts.models import CoachLink, LinkStatus, User
 from atelier.kit.problems import Forbidden, NotFound, Problem
 from atelier.planning import classes
-from atelier.training.models import Result, ResultBest
+from atelier.training.models import BoardVersion, Result, ResultBest
 from atelier.training.ranking import RANKED_SCORE_TYPES
 from atelier.training.records import score_text
 from atelier.wods import repository as wods
@@ -178,6 +178,40 @@ async def _box(
         if not linked:
             raise Forbidden("a box's board is for its coach and athletes")
     return or_(table.athlete_id.in_(members), table.athlete_id == box)
+
+
+async def shared_stamp(session: AsyncSession, actor: User, found: Workout, query: BoardQuery) -> int | None:
+    """The workout's board version when this board is the same for every viewer who asks, else None.
+
+    A board read from the bests, without a box, shows the viewer exactly the public bests unless
+    they have a hidden best of their own on it or coach someone (whose hidden results they see):
+    those two are checked in the same statement as the version, which is read before the board's
+    rows (a board kept under a version holds rows at least that new). Names are part of the board:
+    renaming a ranked athlete raises the version too (migration 0013).
+    """
+    if not from_bests(query) or query.box is not None:
+        return None
+    hidden_own = (
+        select(literal(True))
+        .where(
+            ResultBest.athlete_id == actor.id,
+            ResultBest.workout_hash == found.workout_hash,
+            not_(ResultBest.is_public),
+        )
+        .exists()
+    )
+    coaching = (
+        select(literal(True))
+        .where(CoachLink.coach_id == actor.id, CoachLink.status == LinkStatus.active)
+        .exists()
+    )
+    version = (
+        select(BoardVersion.version).where(BoardVersion.workout_hash == found.workout_hash).scalar_subquery()
+    )
+    row = (await session.execute(select(version, hidden_own, coaching))).one()
+    if row[1] or row[2]:
+        return None
+    return int(row[0] or 0)
 
 
 async def board(

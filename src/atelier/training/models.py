@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     Enum,
     Float,
@@ -331,3 +332,14 @@ class ResultBest(Base):
     is_dnf: Mapped[bool] = mapped_column()
     is_public: Mapped[bool] = mapped_column()
     class_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("class_sessions.id", ondelete="SET NULL"))
+
+
+class BoardVersion(Base):
+    """How many times a workout's leaderboard changed: raised by database triggers (migration
+    0013) on every write to its ``result_bests`` rows and on a name change of an athlete ranked on
+    it, never by the application. A kept public board is served while its version is current."""
+
+    __tablename__ = "board_versions"
+
+    workout_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, TypeAdapter
 
 from atelier.accounts.auth import CurrentUser
 from atelier.kit.problems import NotFound, Problem
@@ -126,6 +127,9 @@ class BoardRowOut(BaseModel):
     class_id: uuid.UUID | None
 
 
+BOARD_ROWS = TypeAdapter(list[BoardRowOut])
+
+
 class LeaderboardOut(BaseModel):
     wod_id: uuid.UUID
     version: int
@@ -226,6 +230,7 @@ async def workout_progression(
 async def leaderboard(
     wod_id: uuid.UUID,
     session: SessionDep,
+    runtime: RuntimeDep,
     user: CurrentUser,
     version: Annotated[int | None, Query(ge=1, description="default: the WOD's current version")] = None,
     track: Literal["rx", "scaled"] | None = None,
@@ -237,7 +242,7 @@ async def leaderboard(
     box: Annotated[uuid.UUID | None, Query(description="a coach's id: that coach's athletes only")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> Any:
+) -> Response:
     """Each athlete once with their best result, ranked by the WOD's score type: time ascending
     (capped athletes after finishers, by reps), rounds+reps, reps, load and calories descending; Rx
     before scaled; DNF last; ties share a rank. Hidden results are left out."""
@@ -253,15 +258,25 @@ async def leaderboard(
         limit=limit,
         offset=offset,
     )
-    rows, total = await leaderboards.board(session, user, workout, query)
-    return {
-        "wod_id": workout.wod_id,
+    # The public board is the same for everyone who sees only public results: kept per process
+    # while the workout's board version holds (leaderboards.shared_stamp); the head is built anew
+    # (the WOD's title and version are read above on every request).
+    stamp = await leaderboards.shared_stamp(session, user, workout, query)
+    key = ("board", workout.workout_hash, workout.score_type, track, category, limit, offset)
+    tail = runtime.boards.get(key, stamp) if stamp is not None else None
+    if tail is None:
+        rows, total = await leaderboards.board(session, user, workout, query)
+        tail = b'"rows":%s,"total":%d' % (BOARD_ROWS.dump_json(BOARD_ROWS.validate_python(rows)), total)
+        if stamp is not None:
+            runtime.boards.put(key, stamp, tail)
+    head = {
+        "wod_id": str(workout.wod_id),
         "version": workout.version,
         "title": workout.title,
         "workout_hash": workout.workout_hash,
         "score_type": workout.score_type,
-        "rows": rows,
-        "total": total,
         "limit": limit,
         "offset": offset,
     }
+    body = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content=body[:-1] + b"," + tail + b"}", media_type="application/json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 from wodcraft.emit.board import render as board_text
 
 from atelier.kit.problems import NotFound, Problem
-from atelier.kit.runtime import RuntimeDep, SessionDep
+from atelier.kit.runtime import Runtime, RuntimeDep, SessionDep
 from atelier.training import records_api
 from atelier.web import csrf
 from atelier.web.auth import PageCaller, PageUser, start_over
@@ -515,6 +516,7 @@ def _version(typed: str | None) -> int | None:
 
 async def _leaderboard(
     session: SessionDep,
+    runtime: Runtime,
     caller: PageCaller,
     wod_id: uuid.UUID,
     version: int | None,
@@ -530,9 +532,10 @@ async def _leaderboard(
         return None, None
     days = PERIODS[period]
     try:
-        board: dict[str, Any] = await records_api.leaderboard(
+        answer = await records_api.leaderboard(
             wod_id=wod_id,
             session=session,
+            runtime=runtime,
             user=caller.user,
             version=version,
             track="rx" if track == "rx" else "scaled" if track == "scaled" else None,
@@ -545,6 +548,7 @@ async def _leaderboard(
             limit=BOARD_SIZE,
             offset=0,
         )
+        board: dict[str, Any] = json.loads(bytes(answer.body))
     except Problem as problem:
         if problem.status != 422:
             raise
@@ -557,6 +561,7 @@ async def wod_page(
     wod_id: str,
     request: Request,
     session: SessionDep,
+    runtime: RuntimeDep,
     caller: PageUser,
     version: str | None = None,
     same: str | None = None,
@@ -590,7 +595,7 @@ async def wod_page(
     shown = next(v for v in versions if v.version == board.version)
     # What the index knows about the version on the board: the WOD row holds the current one's.
     about: Wod | WodMetadata = wod if board.version == wod.version else describe(shown.compiled)
-    leaderboard, no_board = await _leaderboard(session, caller, wod.id, number, form, reader)
+    leaderboard, no_board = await _leaderboard(session, runtime, caller, wod.id, number, form, reader)
     return render(
         request,
         "wods/wod.html",
