@@ -112,6 +112,17 @@ async def client(runtime: Runtime, settings: Settings) -> AsyncIterator[httpx.As
         yield client
 
 
+@pytest.fixture
+async def second_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Another app process on the same database: its own runtime (pools, kept calendars and
+    boards), so what one process keeps can be checked against a write through the other."""
+    runtime = Runtime.from_settings(settings)
+    app = create_app(settings, runtime=runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://other") as other:
+        yield other
+    await runtime.close()
+
+
 @dataclass
 class Account:
     id: str

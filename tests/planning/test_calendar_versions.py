@@ -9,7 +9,6 @@ code sees, and from a second process — and read it again each time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -17,7 +16,6 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 
-from atelier.app import create_app
 from atelier.config import Settings
 from atelier.db import create_engine
 from atelier.kit.runtime import Runtime
@@ -225,16 +223,6 @@ async def test_a_change_no_application_code_sees_is_seen(
     assert [e["title"] for e in await calendar(client, ana, *JANUARY)] == ["Fran, heavy"]
     await as_owner(settings, "DELETE FROM sessions WHERE id = :id", id=uid(one_off["id"]))
     assert await calendar(client, ana, *JANUARY) == []
-
-
-@pytest.fixture
-async def second_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """Another app process on the same database, with calendars of its own kept."""
-    runtime = Runtime.from_settings(settings)
-    app = create_app(settings, runtime=runtime)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://other") as other:
-        yield other
-    await runtime.close()
 
 
 async def test_a_write_through_one_process_is_seen_through_another_that_kept_the_calendar(

@@ -7,7 +7,6 @@ first. A viewer with a hidden best of their own, or a coach, always gets a board
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -15,11 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 
-from atelier.app import create_app
 from atelier.config import Settings
 from atelier.kit.runtime import Runtime
 from atelier.training.records_api import LeaderboardOut
 from tests.conftest import BACKEND, Account, sign_up
+from tests.planning.helpers import link
 from tests.planning.test_calendar_versions import as_owner, uid
 from tests.training.test_leaderboards import board, fran, profile
 from tests.training.test_records import scored
@@ -94,11 +93,7 @@ async def test_a_viewer_with_a_hidden_result_and_a_coach_get_their_own_board(
 ) -> None:
     wod, people = fran
     coach = await sign_up(client, role="coach", name="Coach")
-    invited = await client.post(
-        "/api/v1/links", json={"athlete_email": people["Cy"].email}, headers=coach.headers
-    )
-    accepted = await client.post(f"/api/v1/links/{invited.json()['id']}/accept", headers=people["Cy"].headers)
-    assert accepted.status_code == 200
+    await link(client, coach, people["Cy"])
     await board(client, people["Bo"], wod)  # the public board, kept
     await profile(client, people["Cy"], results_visibility="private")
 
@@ -119,15 +114,6 @@ async def test_a_change_no_application_code_sees_is_seen(
 
     await as_owner(settings, "DELETE FROM result_bests WHERE athlete_id = :id", id=uid(people["Ana"].id))
     assert "Ana María" not in [r[2] for r in await board(client, people["Bo"], wod)]
-
-
-@pytest.fixture
-async def second_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    runtime = Runtime.from_settings(settings)
-    app = create_app(settings, runtime=runtime)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://other") as other:
-        yield other
-    await runtime.close()
 
 
 async def test_a_result_recorded_through_one_process_shows_on_the_board_another_kept(
