@@ -14,11 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import TypeAdapter
 from sqlalchemy import event, text
 
+from atelier.accounts.models import User
 from atelier.config import Settings
-from atelier.db import create_engine
+from atelier.db import create_engine, set_rls_context
 from atelier.kit.runtime import Runtime
+from atelier.planning import calendar as calendars
 from tests.conftest import BACKEND, Account, sign_up
 from tests.planning.helpers import FRAN, calendar, link, on_date, plan
 from tests.planning.test_classes import DAY, book, cancel_mine, schedule
@@ -272,3 +275,51 @@ async def visible_to_all(runtime: Runtime) -> set[str]:
     async with runtime.sessions() as session, session.begin():
         await session.execute(text("SELECT set_config('app.system', 'on', true)"))
         return {str(r[0]) for r in await session.execute(text("SELECT user_id FROM calendar_versions"))}
+
+
+async def entries_path(runtime: Runtime, account: Account, first: date, last: date) -> list[Any]:
+    """The calendar as ``calendar()`` builds it (entries, the GraphQL and page path), as JSON."""
+    async with runtime.sessions() as session:
+        await set_rls_context(session, user_id=uuid.UUID(account.id))
+        user = await session.get(User, uuid.UUID(account.id))
+        assert user is not None
+        entries = await calendars.calendar(session, user, None, first, last)
+    return TypeAdapter(list[calendars.Entry]).dump_python(entries, mode="json")
+
+
+async def test_a_calendar_built_from_kept_fragments_is_the_calendar_built_from_its_rows(
+    client: httpx.AsyncClient, runtime: Runtime, ana: Account, coach: Account
+) -> None:
+    series = await plan(
+        client,
+        ana,
+        date=date(2027, 3, 1),
+        time="07:30",
+        repeat={"freq": "weekly", "by_weekday": ["MO", "TH"]},
+    )
+    await plan(client, ana, date=date(2027, 3, 4), time="07:30", source=FRAN)  # same day and time
+    assert (await on_date(client, ana, series["id"], date(2027, 3, 8), "skip")).status_code == 200
+    moved = await client.patch(
+        f"/api/v1/sessions/{series['id']}", json={"date": "2027-03-12", "time": "06:00"},
+        params={"scope": "this", "date": "2027-03-11"}, headers=ana.headers,
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    assert (await book(client, ana, (await schedule(client, coach))["id"])).status_code == 201
+
+    first = await calendar(client, ana, *MARCH)
+    assert first == await entries_path(runtime, ana, *MARCH)
+    assert {e["kind"] for e in first} == {"occurrence", "one_off", "class"}
+
+    # Fragments kept from the first build answer the second; what changed is built anew.
+    renamed = await client.patch(
+        f"/api/v1/sessions/{series['id']}", json={"title": "Heavy squats"}, params={"scope": "all"},
+        headers=ana.headers,
+    )  # fmt: skip
+    assert renamed.status_code == 200, renamed.text
+    hits = calendars._existing_fragment.cache_info().hits
+    second = await calendar(client, ana, *MARCH)
+    assert calendars._existing_fragment.cache_info().hits > hits
+    assert second == await entries_path(runtime, ana, *MARCH)
+    titles = {e["title"] for e in second if e["series_id"] == series["id"] and not e["exists"]}
+    assert titles == {"Heavy squats"}
+    assert len(second) == len(first)

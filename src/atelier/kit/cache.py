@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Any, Protocol
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from cachetools import TTLCache
+
+V = TypeVar("V")
 
 
 class Cache(Protocol):
@@ -100,38 +102,44 @@ def create_cache(redis_url: str | None, *, prefix: str = "atelier:") -> Cache:
     return RedisCache(redis_url, prefix) if redis_url else MemoryCache()
 
 
-class KeptBodies:
-    """Answers this process built, each kept with the stamp of the data it was built from.
+class Kept(Generic[V]):
+    """Values this process built, each kept with the stamp of the data it was built from.
 
-    ``get`` returns a body only while the caller's current stamp equals the stored one, so a
+    ``get`` returns a value only while the caller's current stamp equals the stored one, so a
     stamp the database moves on every relevant write (``calendar_versions``) makes the answer
-    correct across processes without telling anyone. Bounded by total bytes, least recently used
-    first out. Bytes in memory, never JSON round trips: the body is what the endpoint sends.
+    correct across processes without telling anyone. Bounded by total bytes (``weigh`` says what a
+    value holds), least recently used first out.
     """
 
-    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024, weigh: Callable[[V], int] | None = None) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self._entries: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
+        self._weigh: Callable[[V], int] = weigh if weigh is not None else cast(Callable[[V], int], len)
+        self._entries: OrderedDict[Hashable, tuple[Hashable, V, int]] = OrderedDict()
 
-    def get(self, key: Hashable, stamp: Hashable) -> bytes | None:
+    def get(self, key: Hashable, stamp: Hashable = None) -> V | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] != stamp:
             return None
         self._entries.move_to_end(key)
         return entry[1]
 
-    def put(self, key: Hashable, stamp: Hashable, body: bytes) -> None:
-        if len(body) > self.max_bytes // 8:
-            return  # one huge answer would push out everything else for little gain
+    def put(self, key: Hashable, stamp: Hashable, value: V) -> None:
+        weight = self._weigh(value)
+        if weight > self.max_bytes // 8:
+            return  # one huge value would push out everything else for little gain
         previous = self._entries.pop(key, None)
         if previous is not None:
-            self.size -= len(previous[1])
-        self._entries[key] = (stamp, body)
-        self.size += len(body)
+            self.size -= previous[2]
+        self._entries[key] = (stamp, value, weight)
+        self.size += weight
         while self.size > self.max_bytes:
-            _, (_, dropped) = self._entries.popitem(last=False)
-            self.size -= len(dropped)
+            _, (_, _, dropped) = self._entries.popitem(last=False)
+            self.size -= dropped
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class KeptBodies(Kept[bytes]):
+    """Answers kept as the bytes the endpoint sends, never JSON round trips."""

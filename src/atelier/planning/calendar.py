@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -37,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import Role, User
-from atelier.kit.cache import KeptBodies
+from atelier.kit.cache import Kept, KeptBodies
 from atelier.kit.problems import Problem
 from atelier.planning import repository
 from atelier.planning.models import CalendarVersion, Session, SessionKind
@@ -193,6 +194,70 @@ def calendar_statement(*, coached: bool, runs_classes: bool) -> CompoundSelect:
     return union_all(*parts)
 
 
+async def _calendar_rows(
+    session: AsyncSession, actor_id: uuid.UUID, athlete_id: uuid.UUID, first: dt.date, last: dt.date,
+    *, runs_classes: bool,
+) -> Sequence[Any]:  # fmt: skip
+    statement = calendar_statement(coached=actor_id != athlete_id, runs_classes=runs_classes)
+    values = {"actor": actor_id, "athlete": athlete_id, "first": first, "last": last}
+    # Core rows through the connection: no ORM entities here, so no ORM execution path either.
+    # PostgreSQL may keep a generic plan of this statement after five runs; forcing a plan per
+    # request cost more (~2 ms of planning and a round trip) than it saved: a month built in
+    # 11 ms at p50 through `atelier serve` without it, 14.7 ms with it (bench/calendar.py).
+    connection = await session.connection()
+    return (await connection.execute(statement, values)).all()
+
+
+@dataclass
+class Parts:
+    """The calendar's rows sorted out: what shows as it is, and the series still to expand."""
+
+    dated: list[Any] = field(default_factory=list)  # one-off sessions and occurrences in the range
+    classes: list[Any] = field(default_factory=list)
+    series: list[Any] = field(default_factory=list)
+    overridden: set[tuple[uuid.UUID, dt.date]] = field(default_factory=set)  # series dates with a child
+
+
+def _parts(rows: Sequence[Any], first: dt.date, last: dt.date) -> Parts:
+    parts = Parts()
+    for row in rows:
+        kind, day, parent_id, occurrence = row[1], row[4], row[7], row[8]
+        if kind == "class":
+            parts.classes.append(row)
+        elif kind == SessionKind.series:
+            parts.series.append(row)
+        else:
+            if parent_id is not None and first <= occurrence <= last:
+                parts.overridden.add((parent_id, occurrence))
+            if first <= day <= last:
+                parts.dated.append(row)
+    return parts
+
+
+def _series_dates_of(parent: Any, first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
+    return series_dates(
+        parent.rule, parent.exceptions, parent.session_date, parent.session_time, parent.timezone,
+        first, last,
+    )  # fmt: skip
+
+
+def _series_entry(parent: Any, day: dt.date) -> Entry:
+    return Entry(
+        date=day,
+        time=parent.session_time,
+        timezone=parent.timezone,
+        kind="occurrence",
+        title=parent.title,
+        status="scheduled",
+        exists=False,
+        session_id=None,
+        series_id=parent.id,
+        occurrence_date=day,
+        athlete_id=parent.athlete_id,
+        routine_id=parent.routine_id,
+    )
+
+
 async def planned_entries(
     session: AsyncSession,
     actor_id: uuid.UUID,
@@ -206,53 +271,84 @@ async def planned_entries(
     statement (sessions and classes in one UNION ALL), then the rules expanded in memory."""
     from atelier.planning.classes import class_entry
 
-    statement = calendar_statement(coached=actor_id != athlete_id, runs_classes=runs_classes)
-    values = {"actor": actor_id, "athlete": athlete_id, "first": first, "last": last}
-    # Core rows through the connection: no ORM entities here, so no ORM execution path either.
-    # PostgreSQL may keep a generic plan of this statement after five runs; forcing a plan per
-    # request cost more (~2 ms of planning and a round trip) than it saved: a month built in
-    # 11 ms at p50 through `atelier serve` without it, 14.7 ms with it (bench/calendar.py).
-    connection = await session.connection()
-    rows = (await connection.execute(statement, values)).all()
-    series = []
-    entries = []
-    overridden = set()
-    for row in rows:
-        kind, day, parent_id, occurrence = row[1], row[4], row[7], row[8]
-        if kind == "class":
-            entries.append(class_entry(row, athlete_id))
-            continue
-        if kind == SessionKind.series:
-            series.append(row)
-            continue
-        if parent_id is not None and first <= occurrence <= last:
-            overridden.add((parent_id, occurrence))
-        if first <= day <= last:
-            entries.append(_existing(row))
-    for parent in series:
-        for day in series_dates(
-            parent.rule, parent.exceptions, parent.session_date, parent.session_time, parent.timezone,
-            first, last,
-        ):  # fmt: skip
-            if (parent.id, day) in overridden:
-                continue
-            entries.append(
-                Entry(
-                    date=day,
-                    time=parent.session_time,
-                    timezone=parent.timezone,
-                    kind="occurrence",
-                    title=parent.title,
-                    status="scheduled",
-                    exists=False,
-                    session_id=None,
-                    series_id=parent.id,
-                    occurrence_date=day,
-                    athlete_id=parent.athlete_id,
-                    routine_id=parent.routine_id,
-                )
-            )
+    rows = await _calendar_rows(session, actor_id, athlete_id, first, last, runs_classes=runs_classes)
+    parts = _parts(rows, first, last)
+    entries = [_existing(row) for row in parts.dated]
+    entries += [class_entry(row, athlete_id) for row in parts.classes]
+    for parent in parts.series:
+        entries += [
+            _series_entry(parent, day)
+            for day in _series_dates_of(parent, first, last)
+            if (parent.id, day) not in parts.overridden
+        ]
     return entries
+
+
+# The JSON answer is built from fragments: each entry serialised once, memoised on the row it
+# comes from (every column it shows is in the row, so an edited row is a new key, never a stale
+# fragment), and a series' dates in a window memoised as one group. A calendar built again after
+# a change re-serialises only what changed. Fragments hold nothing beyond their row, so sharing
+# them between users who can read that row leaks nothing.
+Order = tuple[dt.date, dt.time, str]
+Fragment = tuple[Order, bytes]
+ENTRY_JSON = TypeAdapter(Entry)
+
+
+def _fragment(entry: Entry) -> Fragment:
+    return entry.order, ENTRY_JSON.dump_json(entry)
+
+
+# Rows hash and compare as the tuples of their values.
+@lru_cache(maxsize=16_384)  # ~0.5 kB a fragment: at most ~10 MB
+def _existing_fragment(row: Any) -> Fragment:
+    return _fragment(_existing(row))
+
+
+@lru_cache(maxsize=4_096)
+def _class_fragment(row: Any, athlete_id: uuid.UUID) -> Fragment:
+    from atelier.planning.classes import class_entry
+
+    return _fragment(class_entry(row, athlete_id))
+
+
+SeriesWindow = tuple[tuple[dt.date, Order, bytes], ...]
+
+
+def _series_weight(window: SeriesWindow) -> int:
+    return sum(len(fragment) + 120 for _, _, fragment in window) + 200
+
+
+def _series_fragments(parent: Any, first: dt.date, last: dt.date) -> SeriesWindow:
+    key = (tuple(parent), first, last)
+    window = SERIES.get(key)
+    if window is None:
+        window = tuple(
+            (day, *_fragment(_series_entry(parent, day))) for day in _series_dates_of(parent, first, last)
+        )
+        SERIES.put(key, None, window)
+    return window
+
+
+# A process's expanded series, like the memoised fragments: pure functions of their rows.
+SERIES: Kept[SeriesWindow] = Kept(max_bytes=16 * 1024 * 1024, weigh=_series_weight)
+
+
+def _body(rows: Sequence[Any], athlete_id: uuid.UUID, first: dt.date, last: dt.date) -> bytes:
+    parts = _parts(rows, first, last)
+    fragments = [_existing_fragment(row) for row in parts.dated]
+    fragments += [_class_fragment(row, athlete_id) for row in parts.classes]
+    for parent in parts.series:
+        fragments += [
+            (order, fragment)
+            for day, order, fragment in _series_fragments(parent, first, last)
+            if (parent.id, day) not in parts.overridden
+        ]
+    fragments.sort(key=itemgetter(0))  # stable: the order ``_sorted_entries`` gives
+    return b'{"from":"%s","to":"%s","entries":[%s]}' % (
+        first.isoformat().encode(),
+        last.isoformat().encode(),
+        b",".join([fragment for _, fragment in fragments]),
+    )
 
 
 async def calendar(
@@ -276,8 +372,6 @@ def _runs_classes(actor: User, whose: uuid.UUID) -> bool:
     # Only a coach's (or an admin's) own calendar holds classes they run; a linked athlete's never.
     return whose == actor.id and actor.role != Role.athlete
 
-
-ENTRIES_JSON = TypeAdapter(list[Entry])
 
 # Both users' counters in one read: the actor's (the coach links that decide what they may see)
 # and the athlete's (their sessions, bookings and classes).
@@ -316,13 +410,7 @@ async def calendar_json(
     key = ("calendar", actor.id, whose, runs_classes, first, last)
     body = kept.get(key, stamp)
     if body is None:
-        entries = await _sorted_entries(session, actor, whose, first, last)
-        # A year is thousands of entries: serialised straight from the dataclasses by pydantic-core,
-        # in the shape CalendarOut documents, rather than built as models and validated twice.
-        body = b'{"from":"%s","to":"%s","entries":%s}' % (
-            first.isoformat().encode(),
-            last.isoformat().encode(),
-            ENTRIES_JSON.dump_json(entries),
-        )
+        rows = await _calendar_rows(session, actor.id, whose, first, last, runs_classes=runs_classes)
+        body = _body(rows, whose, first, last)
         kept.put(key, stamp, body)
     return body
