@@ -881,7 +881,8 @@ def read_paths(
 
     # A change first, then the read it invalidated (built again for a viewer who sees only public
     # results, kept), then reads of an unchanged board (kept: viewers with nothing of theirs
-    # hidden share it; the others get theirs built), then in-process after a change of its own.
+    # hidden share it; the others get their hidden bests merged into its first page), then
+    # in-process after a change of its own.
     paths: dict[str, list[Timed]] = {
         "leaderboard, top 10": [
             Timed(

@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import User
 from atelier.db import set_rls_context, unit_of_work
@@ -190,75 +192,90 @@ async def test_boards_refuse_what_they_cannot_rank_or_show(
         assert response.headers["content-type"] == "application/problem+json"
 
 
+@dataclass
+class RandomBoard:
+    workout: leaderboards.Workout
+    athletes: list[User]
+    entries: list[Entry[uuid.UUID]]
+    kept: list[tuple[bool, str]]  # each entry's (rx, category)
+
+
+async def random_board(
+    session: AsyncSession, score_type: str, tag: str, hidden: frozenset[int] = frozenset()
+) -> RandomBoard:
+    """120 random results of 25 athletes on one workout, their bests kept; athletes whose index is
+    in ``hidden`` keep their results private. Ties, DNFs, capped times and both tracks included."""
+    chance = random.Random(f"{tag}-{score_type}")
+    workout = leaderboards.Workout(uuid.uuid4(), 1, "Random", f"hash-{tag}-{score_type}", score_type)
+    base = datetime(2027, 1, 1, tzinfo=UTC)
+    made = RandomBoard(workout, [], [], [])
+    made.athletes = [
+        User(email=f"{tag}{i}-{score_type}@example.org", name=f"R{i}", password_hash="x") for i in range(25)
+    ]
+    session.add_all(made.athletes)
+    await session.flush()
+    for n in range(120):
+        index = chance.randrange(len(made.athletes))
+        athlete = made.athletes[index]
+        dnf = chance.random() < 0.1
+        capped = score_type == "time" and not dnf and chance.random() < 0.2
+        value = None if dnf else float(chance.choice([60, 90, 90, 120, 150] if not capped else [10, 20, 20]))
+        secondary = float(chance.choice([0, 3, 3, 7])) if score_type == "rounds+reps" and not dnf else None
+        rx = chance.random() < 0.7
+        category = chance.choice(["men", "women", "women"])
+        day = date(2027, 1, 1) + timedelta(days=n)
+        row = Session(
+            athlete_id=athlete.id,
+            kind=SessionKind.one_off,
+            title="Random",
+            session_date=day,
+            timezone="UTC",
+            status=Status.completed,
+        )
+        session.add(row)
+        await session.flush()
+        result = Result(
+            id=uuid.uuid4(),
+            session_id=row.id,
+            athlete_id=athlete.id,
+            performed_on=day,
+            workout_hash=workout.workout_hash,
+            score_type=score_type,
+            score_value=value,
+            score_secondary=secondary,
+            capped=capped,
+            is_rx=rx,
+            is_dnf=dnf,
+            category=category,
+            recorded_at=base + timedelta(minutes=n),
+            is_public=index not in hidden,
+        )
+        session.add(result)
+        made.kept.append((rx, category))
+        made.entries.append(
+            Entry(
+                athlete_id=athlete.id,
+                score_type=score_type,
+                value=value,
+                secondary=secondary,
+                rx=rx,
+                dnf=dnf,
+                capped=capped,
+                recorded_at=result.recorded_at,
+                ref=result.id,
+            )
+        )
+    for athlete in made.athletes:  # as recording each result would have
+        await bests.refresh(session, athlete.id, [workout.workout_hash])
+    return made
+
+
 @pytest.mark.parametrize("score_type", ["time", "rounds+reps", "load"])
 async def test_the_sql_board_agrees_with_ranking_on_random_results(runtime: Runtime, score_type: str) -> None:
-    chance = random.Random(f"board-{score_type}")
-    workout = leaderboards.Workout(uuid.uuid4(), 1, "Random", f"hash-{score_type}", score_type)
-    base = datetime(2027, 1, 1, tzinfo=UTC)
-    entries: list[Entry[uuid.UUID]] = []
-    kept: list[tuple[bool, str]] = []
     async with unit_of_work(runtime.sessions, system=True) as session:
-        athletes = [
-            User(email=f"r{i}-{score_type}@example.org", name=f"R{i}", password_hash="x") for i in range(25)
-        ]
-        session.add_all(athletes)
-        await session.flush()
-        for n in range(120):
-            athlete = chance.choice(athletes)
-            dnf = chance.random() < 0.1
-            capped = score_type == "time" and not dnf and chance.random() < 0.2
-            value = (
-                None if dnf else float(chance.choice([60, 90, 90, 120, 150] if not capped else [10, 20, 20]))
-            )
-            secondary = (
-                float(chance.choice([0, 3, 3, 7])) if score_type == "rounds+reps" and not dnf else None
-            )
-            rx = chance.random() < 0.7
-            category = chance.choice(["men", "women", "women"])
-            day = date(2027, 1, 1) + timedelta(days=n)
-            row = Session(
-                athlete_id=athlete.id,
-                kind=SessionKind.one_off,
-                title="Random",
-                session_date=day,
-                timezone="UTC",
-                status=Status.completed,
-            )
-            session.add(row)
-            await session.flush()
-            result = Result(
-                id=uuid.uuid4(),
-                session_id=row.id,
-                athlete_id=athlete.id,
-                performed_on=day,
-                workout_hash=workout.workout_hash,
-                score_type=score_type,
-                score_value=value,
-                score_secondary=secondary,
-                capped=capped,
-                is_rx=rx,
-                is_dnf=dnf,
-                category=category,
-                recorded_at=base + timedelta(minutes=n),
-            )
-            session.add(result)
-            kept.append((rx, category))
-            entries.append(
-                Entry(
-                    athlete_id=athlete.id,
-                    score_type=score_type,
-                    value=value,
-                    secondary=secondary,
-                    rx=rx,
-                    dnf=dnf,
-                    capped=capped,
-                    recorded_at=result.recorded_at,
-                    ref=result.id,
-                )
-            )
-        for athlete in athletes:  # as recording each result would have
-            await bests.refresh(session, athlete.id, [workout.workout_hash])
-        viewer = athletes[0]
+        made = await random_board(session, score_type, "board")
+        workout, entries, kept = made.workout, made.entries, made.kept
+        viewer = made.athletes[0]
         for query in BEST_BOARDS:
             assert leaderboards.from_bests(query)
             rows, total = await leaderboards.board(session, viewer, workout, query)

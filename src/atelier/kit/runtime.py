@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from atelier.accounts.security import PasswordHashing
 from atelier.config import Settings
 from atelier.db import begin_writing, create_engine, is_postgres, session_factory
-from atelier.kit.cache import Cache, KeptBodies, MemoryCache, create_cache
+from atelier.kit.cache import Cache, Kept, KeptBodies, MemoryCache, create_cache
 from atelier.kit.jobs import Jobs
 from atelier.kit.pubsub import Hub, MemoryHub, create_hub
 
@@ -34,8 +34,9 @@ class Runtime:
     local_cache: MemoryCache = field(default_factory=MemoryCache)
     # Calendars this process built, served again while the users' calendar versions are unchanged.
     calendars: KeptBodies = field(default_factory=KeptBodies)
-    # Public leaderboards this process built, served again while the workout's board version holds.
-    boards: KeptBodies = field(default_factory=lambda: KeptBodies(max_bytes=16 * 1024 * 1024))
+    # Public leaderboards this process built, served again while the workout's board version holds
+    # (training/board_pages.py's PublicPage).
+    boards: Kept[Any] = field(default_factory=lambda: Kept(max_bytes=16 * 1024 * 1024))
     # Background jobs (kit/jobs.py); None where no broker was started (tools, most tests): the work
     # stays in its table and the next worker or sweep takes it.
     jobs: Jobs | None = None

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atelier.accounts.models import CoachLink, LinkStatus, User
 from atelier.kit.problems import Forbidden, NotFound, Problem
 from atelier.planning import classes
-from atelier.training.models import BoardVersion, Result, ResultBest
+from atelier.training.models import Result, ResultBest
 from atelier.training.ranking import RANKED_SCORE_TYPES
 from atelier.training.records import score_text
 from atelier.wods import repository as wods
@@ -121,7 +121,7 @@ def from_bests(query: BoardQuery) -> bool:
     return query.level is None and query.first is None and query.last is None and query.class_id is None
 
 
-def _best_scope(query: BoardQuery) -> list[Any]:
+def best_scope(query: BoardQuery) -> list[Any]:
     """Which bests rows are one per athlete for the board's track and category (plain boolean
     columns, not ``IS TRUE``: PostgreSQL matches those to the index)."""
     where: list[Any] = []
@@ -180,90 +180,81 @@ async def _box(
     return or_(table.athlete_id.in_(members), table.athlete_id == box)
 
 
-async def shared_stamp(session: AsyncSession, actor: User, found: Workout, query: BoardQuery) -> int | None:
-    """The workout's board version when this board is the same for every viewer who asks, else None.
-
-    A board read from the bests, without a box, shows the viewer exactly the public bests unless
-    they have a hidden best of their own on it or coach someone (whose hidden results they see):
-    those two are checked in the same statement as the version, which is read before the board's
-    rows (a board kept under a version holds rows at least that new). Names are part of the board:
-    renaming a ranked athlete raises the version too (migration 0013).
-    """
-    if not from_bests(query) or query.box is not None:
-        return None
-    hidden_own = (
-        select(literal(True))
-        .where(
-            ResultBest.athlete_id == actor.id,
-            ResultBest.workout_hash == found.workout_hash,
-            not_(ResultBest.is_public),
-        )
-        .exists()
-    )
-    coaching = (
-        select(literal(True))
-        .where(CoachLink.coach_id == actor.id, CoachLink.status == LinkStatus.active)
-        .exists()
-    )
-    version = (
-        select(BoardVersion.version).where(BoardVersion.workout_hash == found.workout_hash).scalar_subquery()
-    )
-    row = (await session.execute(select(version, hidden_own, coaching))).one()
-    if row[1] or row[2]:
-        return None
-    return int(row[0] or 0)
+def check(found: Workout, query: BoardQuery) -> None:
+    """A board can be asked of this workout, at this page size."""
+    if found.score_type not in RANKED_SCORE_TYPES:
+        what = "several scored parts" if found.score_type == "multi" else "no score"
+        raise Problem(422, f"this workout has {what}: it has no leaderboard")
+    if not 1 <= query.limit <= 100 or query.offset < 0:
+        raise Problem(422, "limit must be 1–100 and offset at least 0")
 
 
 async def board(
     session: AsyncSession, actor: User, found: Workout, query: BoardQuery
 ) -> tuple[list[dict[str, Any]], int]:
     """The rows of one page of the board, and how many athletes it ranks in all."""
-    if found.score_type not in RANKED_SCORE_TYPES:
-        what = "several scored parts" if found.score_type == "multi" else "no score"
-        raise Problem(422, f"this workout has {what}: it has no leaderboard")
-    if not 1 <= query.limit <= 100 or query.offset < 0:
-        raise Problem(422, "limit must be 1–100 and offset at least 0")
+    check(found, query)
     if from_bests(query):
         return await _board_of_bests(session, actor, found, query)
     return await _board_of_results(session, actor, found, query)
 
 
-async def _board_of_bests(
-    session: AsyncSession, actor: User, found: Workout, query: BoardQuery
-) -> tuple[list[dict[str, Any]], int]:
-    """One row per athlete already, in key order from the board index: the page is the next
-    ``limit + 1`` rows (the extra one says whether the last row's tie goes on), named in the same
-    statement with the board's size. Ranks are competition ranks counted along the page from the
-    number of rows ahead of it (no window over the whole board)."""
-    where = [
+@dataclass(frozen=True)
+class BestsPage:
+    """A page of a bests board as read: up to ``limit + 1`` rows in board order (the extra one says
+    whether the last shown row's tie goes on), the rows ahead of the first, and the board's size."""
+
+    rows: list[Any]
+    ahead: int
+    total: int
+
+
+def bests_where(actor: User | None, found: Workout, query: BoardQuery) -> list[ColumnElement[bool]]:
+    """The bests a board ranks: for ``actor`` what they may see, for None the public ones only
+    (the board every viewer without a hidden best shares)."""
+    seen = visible_to(actor, ResultBest) if actor is not None else ResultBest.is_public
+    return [
         ResultBest.workout_hash == found.workout_hash,
         ResultBest.score_type == found.score_type,
-        visible_to(actor, ResultBest),
-        *_best_scope(query),
+        seen,
+        *best_scope(query),
     ]
+
+
+BEST_KEYS = (ResultBest.k0, ResultBest.k1, ResultBest.k2, ResultBest.k3)
+BEST_COLUMNS = (
+    ResultBest.result_id.label("id"),
+    ResultBest.athlete_id,
+    ResultBest.score_value,
+    ResultBest.score_secondary,
+    ResultBest.score_unit,
+    ResultBest.capped,
+    ResultBest.is_rx,
+    ResultBest.level,
+    ResultBest.is_dnf,
+    ResultBest.performed_on,
+    ResultBest.recorded_at,
+    ResultBest.category,
+    ResultBest.class_id,
+    *BEST_KEYS,
+)
+
+
+async def bests_page(
+    session: AsyncSession, actor: User | None, found: Workout, query: BoardQuery
+) -> BestsPage:
+    """One row per athlete already, in key order from the board index: the page is the next
+    ``limit + 1`` rows, named in the same statement with the board's size. Ranks are competition
+    ranks counted along the page from the number of rows ahead of it (no window over the board)."""
+    where = bests_where(actor, found, query)
     if query.box is not None:
+        assert actor is not None, "a box's board is asked for by someone"
         where.append(await _box(session, actor, query.box, ResultBest))
-    keys = [ResultBest.k0, ResultBest.k1, ResultBest.k2, ResultBest.k3]
     total = select(func.count()).select_from(ResultBest).where(and_(*where)).scalar_subquery()
     page = (
-        select(
-            ResultBest.result_id.label("id"),
-            ResultBest.athlete_id,
-            ResultBest.score_value,
-            ResultBest.score_secondary,
-            ResultBest.score_unit,
-            ResultBest.capped,
-            ResultBest.is_rx,
-            ResultBest.level,
-            ResultBest.is_dnf,
-            ResultBest.performed_on,
-            ResultBest.recorded_at,
-            ResultBest.category,
-            ResultBest.class_id,
-            *keys,
-        )
+        select(*BEST_COLUMNS)
         .where(and_(*where))
-        .order_by(*keys, ResultBest.recorded_at, ResultBest.result_id)
+        .order_by(*BEST_KEYS, ResultBest.recorded_at, ResultBest.result_id)
         .limit(query.limit + 1)
         .offset(query.offset)
         .subquery("page")
@@ -273,27 +264,36 @@ async def _board_of_bests(
         .join(User, User.id == page.c.athlete_id)
         .order_by(*(page.c[f"k{i}"] for i in range(4)), page.c.recorded_at, page.c.id)
     )
-    rows = (await session.execute(named)).all()
+    rows = list((await session.execute(named)).all())
     if not rows:
         counted = select(func.count()).select_from(ResultBest).where(and_(*where))
-        return [], int(await session.scalar(counted) or 0)
+        return BestsPage([], 0, int(await session.scalar(counted) or 0))
     ahead = 0
     if query.offset:
-        first = _keys_of(rows[0])
         ahead = int(
             await session.scalar(
                 select(func.count())
                 .select_from(ResultBest)
-                .where(and_(*where), tuple_(*keys) < tuple_(*first))
+                .where(and_(*where), tuple_(*BEST_KEYS) < tuple_(*_keys_of(rows[0])))
             )
             or 0
         )
-    shown = rows[: query.limit]
-    placed = _competition_ranks([_keys_of(row) for row in rows], ahead, query.offset, len(shown))
-    board = [
-        _row_json(found.score_type, row, rank, tied) for row, (rank, tied) in zip(shown, placed, strict=True)
-    ]
-    return board, int(rows[0].total)
+    return BestsPage(rows, ahead, int(rows[0].total))
+
+
+def page_rows(found: Workout, page: BestsPage, query: BoardQuery) -> list[dict[str, Any]]:
+    """A bests page as the board shows it: ranked, ``limit`` rows."""
+    shown = page.rows[: query.limit]
+    placed = _competition_ranks([_keys_of(row) for row in page.rows], page.ahead, query.offset, len(shown))
+    ranked = zip(shown, placed, strict=True)
+    return [_row_json(found.score_type, row, rank, tied) for row, (rank, tied) in ranked]
+
+
+async def _board_of_bests(
+    session: AsyncSession, actor: User, found: Workout, query: BoardQuery
+) -> tuple[list[dict[str, Any]], int]:
+    page = await bests_page(session, actor, found, query)
+    return page_rows(found, page, query), page.total
 
 
 def _keys_of(row: Any) -> tuple[float, float, float, float]:

@@ -14,7 +14,7 @@ from atelier.accounts.auth import CurrentUser
 from atelier.kit.problems import NotFound, Problem
 from atelier.kit.runtime import RuntimeDep, SessionDep
 from atelier.planning import service as planning
-from atelier.training import leaderboards, records
+from atelier.training import board_pages, leaderboards, records
 from atelier.training import service as training
 from atelier.wods.catalog import resolve_movement
 
@@ -128,6 +128,11 @@ class BoardRowOut(BaseModel):
 
 
 BOARD_ROWS = TypeAdapter(list[BoardRowOut])
+
+
+def _board_tail(rows: list[dict[str, Any]], total: int) -> bytes:
+    """A board's rows and total as the end of its JSON answer (``LeaderboardOut``)."""
+    return b'"rows":%s,"total":%d' % (BOARD_ROWS.dump_json(BOARD_ROWS.validate_python(rows)), total)
 
 
 class LeaderboardOut(BaseModel):
@@ -258,17 +263,15 @@ async def leaderboard(
         limit=limit,
         offset=offset,
     )
-    # The public board is the same for everyone who sees only public results: kept per process
-    # while the workout's board version holds (leaderboards.shared_stamp); the head is built anew
-    # (the WOD's title and version are read above on every request).
-    stamp = await leaderboards.shared_stamp(session, user, workout, query)
-    key = ("board", workout.workout_hash, workout.score_type, track, category, limit, offset)
-    tail = runtime.boards.get(key, stamp) if stamp is not None else None
-    if tail is None:
-        rows, total = await leaderboards.board(session, user, workout, query)
-        tail = b'"rows":%s,"total":%d' % (BOARD_ROWS.dump_json(BOARD_ROWS.validate_python(rows)), total)
-        if stamp is not None:
-            runtime.boards.put(key, stamp, tail)
+    # The public board is kept per process while the workout's board version holds; a viewer who
+    # sees hidden bests gets theirs merged into it (training/board_pages.py). The head is built
+    # anew: the WOD's title and version are read above on every request.
+    leaderboards.check(workout, query)
+    stamp = await board_pages.stamp_of(session, user, workout, query)
+    if stamp is None:
+        tail = _board_tail(*await leaderboards.board(session, user, workout, query))
+    else:
+        tail = await board_pages.tail(session, runtime.boards, user, workout, query, stamp, _board_tail)
     head = {
         "wod_id": str(workout.wod_id),
         "version": workout.version,
