@@ -41,7 +41,7 @@ from atelier.accounts.models import Role, User
 from atelier.kit.cache import Kept, KeptBodies
 from atelier.kit.problems import Problem
 from atelier.planning import repository
-from atelier.planning.models import CalendarVersion, Session, SessionKind
+from atelier.planning.models import CalendarVersion, Session, SessionKind, is_series
 from atelier.planning.recurrence import local_instant
 from atelier.planning.service import athlete_for, schedule_from
 
@@ -172,7 +172,7 @@ def _session_selects(coached: bool) -> list[Select[Any]]:
         null().label("booking"),
     ).where(
         *owned,
-        Session.kind == SessionKind.series,
+        is_series(),
         Session.session_date <= LAST,
         or_(Session.ends_on.is_(None), Session.ends_on >= FIRST),
     )

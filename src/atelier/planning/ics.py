@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atelier.accounts.models import User
 from atelier.kit.clock import utcnow
 from atelier.planning.classes import class_entries
-from atelier.planning.models import ClassSession, Session, SessionKind, Status
+from atelier.planning.models import ClassSession, Session, SessionKind, Status, is_series
 from atelier.planning.recurrence import Rule, Schedule, local_instant
 from atelier.planning.service import rule_of
 
@@ -77,7 +77,7 @@ async def feed_rows(session: AsyncSession, user_id: uuid.UUID, today: date) -> l
             Session.athlete_id == user_id,
             or_(
                 and_(
-                    Session.kind == SessionKind.series,
+                    is_series(),
                     or_(Session.ends_on.is_(None), Session.ends_on >= bound),
                 ),
                 and_(

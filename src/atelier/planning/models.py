@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     Date,
     Enum,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -261,3 +263,10 @@ class CalendarVersion(Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+def is_series() -> ColumnElement[bool]:
+    """``kind = 'series'`` written into the statement, never bound: a bound ``kind = $1`` cannot
+    prove the predicate of ``ix_sessions_athlete_series``, so PostgreSQL's generic plans and every
+    SQLite plan would read the athlete's whole dated history and filter it, not the series alone."""
+    return Session.kind == literal_column(f"'{SessionKind.series.value}'")
