@@ -172,6 +172,16 @@ async def test_progression_of_a_workout_keeps_the_best_score_of_each_month(
         ("2027-02-01", "4:40", 2),
         ("2027-04-01", "4:22", 1),
     ]
+    windowed = await client.get(
+        f"/api/v1/progression/wods/{fran}",
+        params={"period": "week", "from": "2027-02-10", "to": "2027-04-30"},
+        headers=ana.headers,
+    )
+    assert windowed.status_code == 200, windowed.text
+    assert [(p["period_start"], p["display"], p["count"]) for p in windowed.json()["points"]] == [
+        ("2027-02-15", "4:40", 1),
+        ("2027-03-29", "4:22", 1),
+    ]
 
 
 async def test_a_coach_reads_a_linked_athletes_records_and_nobody_else_does(
@@ -181,9 +191,11 @@ async def test_a_coach_reads_a_linked_athletes_records_and_nobody_else_does(
 
     coached = await records_of(client, coach, athlete_id=ana.id)
     assert coached["movements"][0]["best_loads"]["1"]["value"] == 90
+    their_fran = await new_wod(client, bo, FRAN)  # a WOD bo may read: only the athlete is refused
     for path, params in (
         ("/api/v1/records", {"athlete_id": ana.id}),
         ("/api/v1/progression/movements/back_squat", {"athlete_id": ana.id}),
+        (f"/api/v1/progression/wods/{their_fran}", {"athlete_id": ana.id}),
         (f"/api/v1/sessions/{sid}/records", {}),
     ):
         refused = await client.get(path, params=params, headers=bo.headers)

@@ -149,15 +149,8 @@ class Scored:
     level: str | None
 
 
-async def results(
-    session: AsyncSession,
-    athlete_id: uuid.UUID,
-    *,
-    workout: str | None = None,
-    first: date | None = None,
-    last: date | None = None,
-) -> list[Scored]:
-    """The athlete's scored results, oldest first: all, or one workout's between two dates."""
+async def results(session: AsyncSession, athlete_id: uuid.UUID) -> list[Scored]:
+    """The athlete's scored results with their titles, oldest first (their records book)."""
     statement = (
         select(Result, Session.title, Wod.title)
         .join(Session, Session.id == Result.session_id)
@@ -165,12 +158,6 @@ async def results(
         .where(Result.athlete_id == athlete_id, Result.score_type != "multi", Result.is_dnf.is_(False))
         .order_by(Result.performed_on, Result.recorded_at)
     )
-    if workout is not None:
-        statement = statement.where(Result.workout_hash == workout)
-    if first is not None:
-        statement = statement.where(Result.performed_on >= first)
-    if last is not None:
-        statement = statement.where(Result.performed_on <= last)
     rows = await session.execute(statement)
     found = []
     for result, session_title, wod_title in rows:
@@ -191,7 +178,8 @@ async def results(
     return found
 
 
-def entry_of(result: Result) -> Entry[uuid.UUID]:
+def entry_of(result: Result | Any) -> Entry[uuid.UUID]:
+    """A result (an entity, or a row with its columns' names) as a board entry."""
     return Entry(
         athlete_id=result.athlete_id,
         score_type=result.score_type,
@@ -486,13 +474,69 @@ def movement_series(history_rows: Sequence[Done], movement: str, period: Period)
     ]
 
 
-def workout_series(scored: Sequence[Scored], workout_hash: str, period: Period) -> list[dict[str, Any]]:
+# Progression reads only what its points show (no titles: the answer's head names the workout), as
+# Core rows: no joins, no ORM entities. The workout's results are spread over every monthly
+# partition of ``results``, so the statement costs one index probe per partition whatever the row.
+PROGRESSION_COLUMNS = (
+    Result.id,
+    Result.athlete_id,
+    Result.score_type,
+    Result.score_value,
+    Result.score_secondary,
+    Result.is_rx,
+    Result.is_dnf,
+    Result.capped,
+    Result.recorded_at,
+    Result.performed_on,
+    Result.session_id,
+)
+
+
+@dataclass(frozen=True)
+class Score:
+    """One result of a workout, as a progression point may show it."""
+
+    entry: Entry[uuid.UUID]
+    performed_on: date
+    session_id: uuid.UUID
+
+
+async def workout_scores(
+    session: AsyncSession,
+    athlete_id: uuid.UUID,
+    workout_hash: str,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[Score]:
+    """The athlete's scored results on one workout between two dates (either optional), oldest first."""
+    statement = (
+        select(*PROGRESSION_COLUMNS)
+        .where(
+            Result.athlete_id == athlete_id,
+            Result.workout_hash == workout_hash,
+            Result.score_type != "multi",
+            Result.is_dnf.is_(False),
+            Result.score_value.is_not(None),
+        )
+        .order_by(Result.performed_on, Result.recorded_at)
+    )
+    if first is not None:
+        statement = statement.where(Result.performed_on >= first)
+    if last is not None:
+        statement = statement.where(Result.performed_on <= last)
+    connection = await session.connection()
+    return [
+        Score(entry_of(row), row.performed_on, row.session_id)
+        for row in (await connection.execute(statement)).all()
+    ]
+
+
+def workout_series(scores: Sequence[Score], period: Period) -> list[dict[str, Any]]:
     """Per bucket: the best score and how many times the workout was done."""
-    best: dict[date, Scored] = {}
+    best: dict[date, Score] = {}
     counts: dict[date, int] = defaultdict(int)
-    for item in scored:
-        if item.workout_hash != workout_hash:
-            continue
+    for item in scores:
         start = bucket(item.performed_on, period)
         counts[start] += 1
         held = best.get(start)

@@ -219,7 +219,7 @@ async def workout_progression(
     _period(first, last)
     whose = await planning.athlete_for(session, user, athlete_id)
     workout = await leaderboards.workout(session, user, wod_id, version)
-    rows = await records.results(session, whose, workout=workout.workout_hash, first=first, last=last)
+    scores = await records.workout_scores(session, whose, workout.workout_hash, first=first, last=last)
     return {
         "athlete_id": whose,
         "wod_id": workout.wod_id,
@@ -227,7 +227,7 @@ async def workout_progression(
         "title": workout.title,
         "score_type": workout.score_type,
         "period": period,
-        "points": records.workout_series(rows, workout.workout_hash, period),
+        "points": records.workout_series(scores, period),
     }
 
 
