@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import CompoundSelect, String, bindparam, select, type_coerce, union_all
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import String, bindparam, select, type_coerce, union_all
 
 from atelier.config import Settings
 from atelier.db import create_engine
@@ -27,6 +25,7 @@ from atelier.planning import calendar as calendars
 from atelier.planning.models import Session, SessionKind
 from tests.conftest import BACKEND, Account
 from tests.planning.helpers import calendar, plan
+from tests.plans import generic_plan
 
 pytestmark = [
     pytest.mark.anyio,
@@ -34,27 +33,6 @@ pytestmark = [
 ]
 
 SERIES_INDEX = "ix_sessions_athlete_series"
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_literal(v) for v in value)
-    if isinstance(value, SessionKind):
-        value = value.value
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-async def generic_plan(connection: AsyncConnection, statement: CompoundSelect, values: dict[str, Any]) -> str:
-    """The plan the database makes for ``statement`` without looking at the values it is given."""
-    state = statement.compile(dialect=connection.dialect).construct_expanded_state(values)
-    arguments = ", ".join(_literal(state.parameters[name]) for name in state.positiontup or ())
-    await connection.exec_driver_sql(f"PREPARE calendar_read AS {state.statement}")
-    await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-    # Whether the index can be used at all, not whether a tiny table makes it worth it.
-    await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    found = await connection.exec_driver_sql(f"EXPLAIN EXECUTE calendar_read({arguments})")
-    await connection.exec_driver_sql("DEALLOCATE calendar_read")
-    return "\n".join(str(row[0]) for row in found.all())
 
 
 async def test_the_calendar_reads_series_through_their_partial_index_in_a_plan_made_without_values(

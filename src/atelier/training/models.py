@@ -306,6 +306,11 @@ class ResultBest(Base):
             "recorded_at",
             "result_id",
         ),
+        # A board's size counted from the index alone: every column the count and the table's
+        # policy read (migration 0014).
+        Index(
+            "ix_result_bests_count", "workout_hash", "score_type", "best_overall", "is_public", "athlete_id"
+        ),
         Index("ix_result_bests_athlete", "athlete_id", "workout_hash"),
     )
 
