@@ -367,6 +367,8 @@ def _literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, list | tuple):  # an array parameter, as PostgreSQL's text form
+        return "'{" + ",".join(str(v) for v in value) + "}'"
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -1382,8 +1384,10 @@ def _kind_of(statement: str) -> str:
     flat = " ".join(statement.split())
     if flat.startswith("INSERT INTO realized_events"):
         return "INSERT the events (multi-row)"
-    if "FOR UPDATE" in flat:
-        return "lock the class (FOR UPDATE)"
+    if "FOR UPDATE" in flat or "FOR SHARE" in flat:
+        return "lock the class (FOR SHARE: batches share it)"
+    if "pg_advisory_xact_lock" in flat:
+        return "lock the entrants moved (advisory)"
     if "FROM realized_events" in flat and "GROUP BY" in flat:
         return "standings: GROUP BY over the class's events"
     if "FROM realized_events" in flat:
@@ -1456,6 +1460,23 @@ async def diagnose_ingest(
         reads = [
             (s, p) for s, p in captured if "FROM realized_events" in s and s.lstrip().startswith("SELECT")
         ]
+        inserts = [(s, p) for s, p in captured if s.lstrip().startswith("INSERT INTO realized_events")]
+        out.append("==== (b) the endpoint's INSERT of a batch, EXPLAIN ANALYZE (as the coach, rolled back)")
+        for statement, parameters in inserts:  # the same batch under fresh ids ($5: the id array)
+            again = (*parameters[:4], [uuid.uuid4() for _ in parameters[4]], *parameters[5:])
+            explained = await explain_app(backend, box.coach.id, [(statement, again)])
+            out += explained
+            took = []
+            async with backend.runtime.engine.connect() as connection:
+                await connection.execute(SET_CONTEXT, {"user_id": str(box.coach.id), "system": "off"})
+                for _ in range(10):
+                    again = (*parameters[:4], [uuid.uuid4() for _ in parameters[4]], *parameters[5:])
+                    started = time.perf_counter()
+                    await connection.exec_driver_sql(statement, again)
+                    took.append((time.perf_counter() - started) * 1000)
+                await connection.rollback()
+            out.append(f"-- the same INSERT 10 times on one connection (ms): {[round(t, 1) for t in took]}")
+            plans.append((_kind_of(statement), execution_ms(explained), []))
         out.append("==== (b) the endpoint's reads of realized_events, EXPLAIN ANALYZE (coach's RLS context)")
         for statement, parameters in reads:
             custom = await explain_app(backend, box.coach.id, [(statement, parameters)])

@@ -118,11 +118,19 @@ def visible_to(actor_id: uuid.UUID) -> ColumnElement[bool]:
 
 
 async def readable(
-    session: AsyncSession, actor_id: uuid.UUID, class_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    class_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    for_share: bool = False,
 ) -> ClassSession:
+    """The class if the actor may see it (404 otherwise), optionally row-locked: ``for_update``
+    to change it or its bookings, ``for_share`` to work inside it while it cannot change (live
+    ingest: batches share the lock, bookings, teams and closing wait for it)."""
     statement = select(ClassSession).where(ClassSession.id == class_id, visible_to(actor_id))
-    if for_update:
-        statement = statement.with_for_update(of=ClassSession)
+    if for_update or for_share:
+        statement = statement.with_for_update(read=for_share and not for_update, of=ClassSession)
     row = await session.scalar(statement.execution_options(populate_existing=True))
     if row is None:
         raise NotFound("class")

@@ -2,18 +2,22 @@
 singly or in batches, the live board, an athlete's timeline, and closing the class into results.
 
 The rules of the work path, of relays and of what counts live in ``live.py`` (pure); this module
-stores, checks who may do what, and publishes. Ingest of one class is serialised by locking its
-row, so duplicate ids are caught and standings are folded in order; a batch is all or nothing: one
-malformed event refuses it (422 naming the event and the field), nothing is stored. Valid events
-are stored even when they do not count (out of turn, already finished): the timeline shows them
-with the reason, and the answer reports them.
+stores, checks who may do what, and publishes. A batch share-locks the class row (its roster,
+teams and state cannot change under it: bookings, teams and closing lock the row for update), then
+locks the entrants it moves (``standings.lock_entrants``): batches moving different athletes or
+teams run side by side, two moving the same one take turns, so duplicate ids are caught and each
+standing is folded in order. A batch is all or nothing: one malformed event refuses it (422 naming
+the event and the field), nothing is stored. Valid events are stored even when they do not count
+(out of turn, already finished): the timeline shows them with the reason, and the answer reports
+them.
 
-An entrant's standing is rebuilt from its stored events with one grouped query (``done_after`` is
-the entrant's work once each event was applied, and it only grows), so no state lives outside the
-database and any process can take the next batch. After a batch is committed the new board is
-published on the hub channel ``class:<id>``; every process forwards it to its Server-Sent Events
-viewers (in-process by default, Redis pub/sub with ``ATELIER_REDIS_URL``). Each board carries
-``seq``, the number of stored events, so a viewer skips a board older than one it has shown.
+Each entrant's standing is stored (``standings``), so no state lives outside the database and any
+process can take the next batch. Once a batch is committed the board is read again (``board_after``:
+batches of other entrants committed meanwhile are on it) and published on the hub channel
+``class:<id>``; every process forwards it to its Server-Sent Events viewers (in-process by default,
+Redis pub/sub with ``ATELIER_REDIS_URL``). Each board carries ``seq``, the number of stored events
+when it was read, so a viewer skips a board older than one it has shown, and the last board read
+holds every batch.
 
 Paths depend on the athlete's category only through dual quantities (``50/40 cal``): each entrant
 is tracked on the path of their category (a team on its first member's).
@@ -30,10 +34,12 @@ from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import AthleteProfile, User
+from atelier.db import set_rls_context
 from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, Problem
 from atelier.kit.runtime import Runtime
@@ -341,7 +347,8 @@ class Ingested:
     accepted: int
     ignored: list[dict[str, Any]]
     duplicates: list[str]
-    board: dict[str, Any]
+    people: Roster
+    work: Workout
 
 
 def _open(row: ClassSession) -> None:
@@ -365,34 +372,49 @@ def _same(stored: Any, given: EventIn) -> bool:
 async def post_events(
     session: AsyncSession, runtime: Runtime, actor: User, class_id: uuid.UUID, given: list[EventIn]
 ) -> Ingested:
-    """Check, apply and store a batch (locks the class: batches of one class take turns).
+    """Check, apply and store a batch; the caller commits, then reads the board (``board_after``).
 
     Only the batch's own events are folded, on top of the stored standings of the entrants they
-    move; the events go in as one statement and the moved standings as one upsert."""
+    move (locked: see the module's note); the events go in as one statement and the moved
+    standings as one upsert."""
     if not given:
         raise Problem(422, "no events")
     if len(given) > MAX_BATCH:
         raise Problem(422, f"at most {MAX_BATCH} events per batch")
     if len({e.id for e in given}) != len(given):
         raise Problem(422, "an event id appears twice in this batch")
-    row = await classes.readable(session, actor.id, class_id, for_update=True)
+    row = await classes.readable(session, actor.id, class_id, for_share=True)
     _open(row)
     people = await roster(session, row)
     _check_authors(people, actor, given)
     work = await workout_of(runtime, row)
+    moving = sorted({people.entrant_of(e.athlete_id) for e in given})
+    await standings.lock_entrants(session, row.id, moving)
     fresh, duplicates = await _fresh_and_duplicates(session, row, given)
-    kept = await standings.stored(session, row.id)
+    kept = await standings.stored(session, row.id, moving)
     applied = _apply(people, work, kept.found, fresh)
     now = utcnow()
     values, ignored = _event_rows(people, applied, fresh)
-    await standings.insert_events(session, row, actor.id, now, values)
+    if await standings.insert_events(session, row, actor.id, now, values) != len(values):
+        # An id of this batch was stored by a batch of another entrant since it was looked up.
+        raise Conflict(
+            "an event of this batch was posted by another request at the same time; nothing was "
+            "stored: post the batch again"
+        )
     counts = dict(kept.counts)
     for entrant_id, result in applied.items():
         counts[entrant_id] = counts.get(entrant_id, 0) + len(result.outcomes)
     moved = {entrant_id: result.standing for entrant_id, result in applied.items()}
     await standings.save(session, row.id, actor.id, moved, counts, now)
-    board = board_of(people, work, kept.found | moved, sum(counts.values()))
-    return Ingested(len(values) - len(ignored), ignored, duplicates, board)
+    return Ingested(len(values) - len(ignored), ignored, duplicates, people, work)
+
+
+async def board_after(session: AsyncSession, actor: User, done: Ingested) -> dict[str, Any]:
+    """The board once a batch is committed, read in a new transaction: with every batch committed
+    so far, this one's and those of other entrants that ran beside it."""
+    await set_rls_context(session, user_id=actor.id)
+    found = await standings.stored(session, done.people.row.id)
+    return board_of(done.people, done.work, found.found, found.seq)
 
 
 def _check_authors(people: Roster, actor: User, given: list[EventIn]) -> None:
@@ -422,7 +444,7 @@ async def _fresh_and_duplicates(
                 RealizedEvent.movement,
                 RealizedEvent.quantity,
                 RealizedEvent.unit,
-            ).where(*_of_class(row), RealizedEvent.id.in_([e.id for e in given]))
+            ).where(*_of_class(row), _any_id([e.id for e in given], session))
         )
     }
     duplicates = []
@@ -436,6 +458,14 @@ async def _fresh_and_duplicates(
         else:
             raise Conflict(f"event {event.id} was already posted with other values", event=str(event.id))
     return fresh, duplicates
+
+
+def _any_id(ids: list[uuid.UUID], session: AsyncSession) -> ColumnElement[bool]:
+    """``id`` among ``ids``: one array parameter on PostgreSQL (one statement to plan, nothing
+    rendered per id), an IN list on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return RealizedEvent.id == any_(bindparam("ids", ids, type_=ARRAY(Uuid())))
+    return RealizedEvent.id.in_(ids)
 
 
 def _apply(

@@ -171,14 +171,12 @@ async def post_events(
                 for e in given
             ],
         )
-    # Published once committed: a viewer never sees a board the database then rolls back.
-    await events.publish(runtime, done.board)
-    return {
-        "accepted": done.accepted,
-        "ignored": done.ignored,
-        "duplicates": done.duplicates,
-        "board": done.board,
-    }
+        await session.commit()
+        # Read once committed: a viewer never sees a board the database then rolls back, and the
+        # board holds the batches of other entrants committed beside this one.
+        board = await events.board_after(session, caller.user, done)
+    await events.publish(runtime, board)
+    return {"accepted": done.accepted, "ignored": done.ignored, "duplicates": done.duplicates, "board": board}
 
 
 @router.get("/classes/{class_id}/board", response_model=BoardOut)

@@ -12,6 +12,12 @@ which only grows along an entrant's fold, and events equal in both leave the fol
 either order). It agrees with the stored rows (a test says so); the migration that made the table
 filled it that way.
 
+Batches of one class run side by side when they move different entrants: each takes a
+transaction-level advisory lock per entrant it moves (:func:`lock_entrants`, in one order so two
+batches never wait on each other), and reads and folds those entrants' standings under it. Two
+batches moving the same entrant take turns, so its fold sees every earlier batch. SQLite runs one
+writer at a time and needs no lock.
+
 Writes are one statement each: the batch's events as one ``INSERT … SELECT FROM unnest(arrays)``
 on PostgreSQL (16 array parameters however long the batch: no statement of thousands of
 parameters to build, send and plan), an ``executemany`` on SQLite; the changed standings as one
@@ -20,6 +26,7 @@ multi-row upsert.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,7 +65,12 @@ INSERT_EVENTS = text(
     + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in EVENT_ARRAYS)
     + ") AS e("
     + ", ".join(name for name, _ in EVENT_ARRAYS)
-    + ")"
+    + ") ON CONFLICT DO NOTHING"
+)
+# Two int4 keys: a key space of its own (the partitions job locks with one bigint key).
+LOCK_ENTRANTS = text(
+    "SELECT pg_advisory_xact_lock(k.high, k.low) FROM unnest(CAST(:high AS int4[]), CAST(:low AS int4[])) "
+    "AS k(high, low)"
 )
 
 
@@ -90,19 +102,40 @@ def _standing_of(row: Any) -> live.Standing:
     )
 
 
-async def stored(session: AsyncSession, class_id: uuid.UUID) -> Standings:
-    """The class's stored standings (one row per entrant that posted)."""
-    rows = await session.execute(
-        select(
-            LiveStanding.entrant_id,
-            LiveStanding.done,
-            LiveStanding.last_offset,
-            LiveStanding.finished_at,
-            LiveStanding.load_kg,
-            LiveStanding.last_offsets,
-            LiveStanding.events,
-        ).where(LiveStanding.class_id == class_id)
-    )
+def lock_keys(class_id: uuid.UUID, entrants: Sequence[uuid.UUID]) -> list[tuple[int, int]]:
+    """The advisory lock of each entrant of a class, in the order every batch takes them."""
+    keys: set[tuple[int, int]] = set()
+    for entrant_id in entrants:
+        digest = hashlib.blake2b(class_id.bytes + entrant_id.bytes, digest_size=8).digest()
+        high, low = (int.from_bytes(half, "big", signed=True) for half in (digest[:4], digest[4:]))
+        keys.add((high, low))
+    return sorted(keys)
+
+
+async def lock_entrants(session: AsyncSession, class_id: uuid.UUID, entrants: Sequence[uuid.UUID]) -> None:
+    """Wait for, then hold until the transaction ends, the right to move these entrants."""
+    if not _postgres(session) or not entrants:
+        return
+    keys = lock_keys(class_id, entrants)
+    await session.execute(LOCK_ENTRANTS, {"high": [k[0] for k in keys], "low": [k[1] for k in keys]})
+
+
+async def stored(
+    session: AsyncSession, class_id: uuid.UUID, entrants: Sequence[uuid.UUID] | None = None
+) -> Standings:
+    """The class's stored standings (one row per entrant that posted), or only ``entrants``'."""
+    statement = select(
+        LiveStanding.entrant_id,
+        LiveStanding.done,
+        LiveStanding.last_offset,
+        LiveStanding.finished_at,
+        LiveStanding.load_kg,
+        LiveStanding.last_offsets,
+        LiveStanding.events,
+    ).where(LiveStanding.class_id == class_id)
+    if entrants is not None:
+        statement = statement.where(LiveStanding.entrant_id.in_(entrants))
+    rows = await session.execute(statement)
     found: dict[uuid.UUID, live.Standing] = {}
     counts: dict[uuid.UUID, int] = {}
     for row in rows:
@@ -153,16 +186,19 @@ async def save(
 
 async def insert_events(
     session: AsyncSession, row: ClassSession, actor_id: uuid.UUID, now: datetime, values: list[dict[str, Any]]
-) -> None:
-    """Store a batch's event rows (``values``: the columns of ``EVENT_ARRAYS``) in one statement."""
+) -> int:
+    """Store a batch's event rows (``values``: the columns of ``EVENT_ARRAYS``) in one statement;
+    how many were stored (on PostgreSQL an id another batch stored meanwhile is skipped, and the
+    caller refuses the batch; SQLite's single writer leaves no such race)."""
     if not values:
-        return
+        return 0
     common = {"class_date": row.session_date, "class_id": row.id, "posted_by": actor_id, "recorded_at": now}
     if _postgres(session):
         arrays = {name: [v[name] for v in values] for name, _ in EVENT_ARRAYS}
-        await session.execute(INSERT_EVENTS, common | arrays)
-        return
+        done = await session.execute(INSERT_EVENTS, common | arrays)
+        return int(done.rowcount)  # type: ignore[attr-defined]
     await session.execute(insert(RealizedEvent), [common | v for v in values])
+    return len(values)
 
 
 async def refold(
