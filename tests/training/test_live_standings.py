@@ -4,12 +4,15 @@ stored agrees with folding every stored event again (what closing the class turn
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.db import set_rls_context
 from atelier.kit.clock import utcnow
@@ -137,15 +140,27 @@ async def test_a_class_with_no_event_has_no_standing(
     assert board["seq"] == 0 and [r["started"] for r in board["rows"]] == [False]
 
 
+async def cindy_with(client: httpx.AsyncClient, box: dict[str, Account], *names: str) -> str:
+    class_id = await a_class(client, box["coach"], CINDY)
+    for name in names:
+        await book(client, box[name], class_id)
+    return class_id
+
+
+@contextlib.asynccontextmanager
+async def system_session(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    """A transaction of the test's own, beside the API's (rolled back unless committed)."""
+    async with runtime.sessions() as session:
+        await set_rls_context(session, user_id=None, system=True)
+        yield session
+
+
 @pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite runs one writer at a time")
 async def test_batches_moving_other_athletes_run_beside_a_held_one_and_the_same_athlete_waits(
     client: httpx.AsyncClient, runtime: Runtime, box: dict[str, Account]
 ) -> None:
-    class_id = await a_class(client, box["coach"], CINDY)
-    for name in ("Ana", "Bo"):
-        await book(client, box[name], class_id)
-    async with runtime.sessions() as holder:  # a batch moving Ana, not yet committed
-        await set_rls_context(holder, user_id=None, system=True)
+    class_id = await cindy_with(client, box, "Ana", "Bo")
+    async with system_session(runtime) as holder:  # a batch moving Ana, not yet committed
         await standings.lock_entrants(holder, uuid.UUID(class_id), [uuid.UUID(box["Ana"].id)])
         bo = await asyncio.wait_for(
             post(client, box["coach"], class_id, {"events": reps(box["Bo"], 0, 5)}), 10
@@ -167,13 +182,10 @@ async def test_batches_moving_other_athletes_run_beside_a_held_one_and_the_same_
 async def test_an_id_stored_meanwhile_by_a_batch_of_another_athlete_refuses_the_batch_whole(
     client: httpx.AsyncClient, runtime: Runtime, box: dict[str, Account]
 ) -> None:
-    class_id = await a_class(client, box["coach"], CINDY)
-    for name in ("Ana", "Bo"):
-        await book(client, box[name], class_id)
+    class_id = await cindy_with(client, box, "Ana", "Bo")
     shared = reps(box["Ana"], 0, 3)
     taken = uuid.UUID(shared[1]["id"])
-    async with runtime.sessions() as holder:  # Bo's batch, holding that id, not yet committed
-        await set_rls_context(holder, user_id=None, system=True)
+    async with system_session(runtime) as holder:  # Bo's batch, holding that id, not yet committed
         row = await holder.get(ClassSession, uuid.UUID(class_id))
         assert row is not None
         bo = uuid.UUID(box["Bo"].id)
