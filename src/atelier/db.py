@@ -187,14 +187,42 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def on_postgres(session: AsyncSession) -> bool:
+    """Whether this session talks to PostgreSQL (policies, arrays, advisory locks) or SQLite."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 async def set_rls_context(session: AsyncSession, *, user_id: uuid.UUID | None, system: bool = False) -> None:
     """Tell PostgreSQL's policies who acts for the rest of this transaction (no-op on SQLite)."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgres(session):
         return
     await session.execute(
         text("SELECT set_config('app.user_id', :user_id, true), set_config('app.system', :system, true)"),
         {"user_id": str(user_id) if user_id else "", "system": "on" if system else "off"},
     )
+
+
+@asynccontextmanager
+async def elevated(session: AsyncSession) -> AsyncIterator[None]:
+    """Statements the caller is already authorised for but whose rows the policies would hide from
+    them (a coach closing a class rewrites bests of athletes whose private rows they cannot see;
+    an athlete's box board needs the box's members): on PostgreSQL they run with ``app.system``
+    on, and the caller's context is restored right after, whatever happens (flushed first)."""
+    if not on_postgres(session):
+        yield
+        return
+    user, system = (
+        await session.execute(
+            text("SELECT current_setting('app.user_id', true), current_setting('app.system', true)")
+        )
+    ).one()
+    caller = uuid.UUID(user) if user else None
+    await set_rls_context(session, user_id=caller, system=True)
+    try:
+        yield
+        await session.flush()
+    finally:  # even when a caller catches the error and goes on in this transaction
+        await set_rls_context(session, user_id=caller, system=system == "on")
 
 
 @asynccontextmanager

@@ -16,14 +16,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import User
-from atelier.db import set_rls_context, unit_of_work
+from atelier.db import elevated, set_rls_context, unit_of_work
 from atelier.kit.runtime import Runtime
 from atelier.planning.models import Session, SessionKind, Status
 from atelier.training import bests, leaderboards
 from atelier.training.models import Result
 from atelier.training.ranking import Entry, best_per_athlete, rank
 from tests.conftest import Account, sign_up
-from tests.planning.helpers import plan
+from tests.planning.helpers import link, plan
 from tests.training.test_records import FRAN, new_wod, scored
 
 pytestmark = pytest.mark.anyio
@@ -141,6 +141,43 @@ async def test_hidden_results_leave_the_board_for_everyone_but_the_athlete_and_t
 
     await profile(client, people["Cy"], results_visibility="public")
     assert "Cy" in [r[2] for r in await board(client, people["Bo"], wod)]
+
+
+async def test_a_box_board_ranks_the_coach_s_athletes_only_and_only_for_them(
+    client: httpx.AsyncClient, fran: tuple[str, dict[str, Account]]
+) -> None:
+    wod, people = fran
+    coach = await sign_up(client, role="coach", name="Box")
+    for name in ("Ana", "Dee", "Fay"):
+        await link(client, coach, people[name])
+    await profile(client, people["Dee"], results_visibility="private")
+
+    # The coach sees their hidden athlete; an athlete of the box sees the box without her.
+    assert await board(client, coach, wod, box=coach.id) == [
+        (1, False, "Ana", "4:05"),
+        (2, False, "Dee", "CAP + 80 reps"),
+        (3, False, "Fay", "DNF"),
+    ]
+    assert [r[2] for r in await board(client, people["Ana"], wod, box=coach.id)] == ["Ana", "Fay"]
+    # A period ranks the results themselves, within the same members.
+    in_march = {"box": coach.id, "from": "2027-03-01", "to": "2027-03-31"}
+    assert [r[2] for r in await board(client, people["Ana"], wod, **in_march)] == ["Ana", "Fay"]
+    assert [r[2] for r in await board(client, coach, wod, **in_march)] == ["Ana", "Dee", "Fay"]
+    page = await client.get(
+        f"/api/v1/wods/{wod}/leaderboard",
+        params={"box": coach.id, "limit": 1, "offset": 1},
+        headers=coach.headers,
+    )
+    assert [(r["rank"], r["athlete"]["name"]) for r in page.json()["rows"]] == [(2, "Dee")]
+    assert page.json()["total"] == 3
+    assert [r[2] for r in await board(client, coach, wod, box=coach.id, track="scaled")] == []
+
+    # Cy and Bo are not in the box: the box's board is not theirs to read.
+    for outsider in (people["Bo"], people["Cy"]):
+        refused = await client.get(
+            f"/api/v1/wods/{wod}/leaderboard", params={"box": coach.id}, headers=outsider.headers
+        )
+        assert refused.status_code == 403, refused.text
 
 
 async def test_graphql_leaderboard(client: httpx.AsyncClient, fran: tuple[str, dict[str, Account]]) -> None:
@@ -330,7 +367,7 @@ async def test_rewriting_bests_gives_the_caller_their_own_row_level_security_con
         await session.flush()
         await set_rls_context(session, user_id=someone.id)
         with contextlib.suppress(RuntimeError):
-            async with bests._elevated(session):
+            async with elevated(session):
                 assert (await session.execute(settings)).one()[1] == "on"
                 if fails:
                     raise RuntimeError("inside")

@@ -14,14 +14,13 @@ to four), then the earliest recorded, then the result id — the board's own pic
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atelier.db import set_rls_context
+from atelier.db import elevated
 from atelier.training.models import Result, ResultBest
 from atelier.training.ranking import RANKED_SCORE_TYPES
 
@@ -88,36 +87,13 @@ def best_rows(results: Sequence[Result]) -> list[dict[str, Any]]:
     return rows
 
 
-@asynccontextmanager
-async def _elevated(session: AsyncSession) -> AsyncIterator[None]:
-    """The bests of an athlete are rewritten whole, whoever wrote the result (the coach closing a
-    class writes results of athletes whose private rows they cannot see): on PostgreSQL these
-    statements run with ``app.system`` on, and the caller's context is restored right after,
-    whatever happens."""
-    if session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    user, system = (
-        await session.execute(
-            text("SELECT current_setting('app.user_id', true), current_setting('app.system', true)")
-        )
-    ).one()
-    caller = uuid.UUID(user) if user else None
-    await set_rls_context(session, user_id=caller, system=True)
-    try:
-        yield
-        await session.flush()
-    finally:  # even when a caller catches the error and goes on in this transaction
-        await set_rls_context(session, user_id=caller, system=system == "on")
-
-
 async def refresh(session: AsyncSession, athlete_id: uuid.UUID, workout_hashes: Iterable[str]) -> None:
     """Rewrite the athlete's bests on these workouts from their results, pending writes included."""
     hashes = sorted(set(workout_hashes))
     if not hashes:
         return
     await session.flush()
-    async with _elevated(session):
+    async with elevated(session):
         results = (
             await session.scalars(
                 select(Result)

@@ -24,12 +24,30 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import CoachLink, LinkStatus, User
+from atelier.db import elevated
 from atelier.kit.problems import Forbidden, NotFound, Problem
 from atelier.planning import classes
 from atelier.training.models import Result, ResultBest
@@ -108,11 +126,13 @@ def sort_keys(score_type: str) -> list[ColumnElement[Any]]:
     return keys
 
 
-def visible_to(actor: User, table: type[Result] | type[ResultBest] = Result) -> ColumnElement[bool]:
+def visible_to(viewer: Any, table: type[Result] | type[ResultBest] = Result) -> ColumnElement[bool]:
+    """What ``viewer`` (an id, or a bound parameter standing for one) sees: public results, their
+    own, and their athletes'."""
     coached = select(CoachLink.athlete_id).where(
-        CoachLink.coach_id == actor.id, CoachLink.status == LinkStatus.active
+        CoachLink.coach_id == viewer, CoachLink.status == LinkStatus.active
     )
-    return or_(table.is_public, table.athlete_id == actor.id, table.athlete_id.in_(coached))
+    return or_(table.is_public, table.athlete_id == viewer, table.athlete_id.in_(coached))
 
 
 def from_bests(query: BoardQuery) -> bool:
@@ -158,17 +178,15 @@ async def _checked_scope(session: AsyncSession, actor: User, query: BoardQuery) 
         await classes.readable(session, actor.id, query.class_id)
         where.append(Result.class_id == query.class_id)
     if query.box is not None:
-        where.append(await _box(session, actor, query.box, Result))
+        where.append(Result.athlete_id.in_(await box_members(session, actor, query.box)))
     return where
 
 
-async def _box(
-    session: AsyncSession, actor: User, box: uuid.UUID, table: type[Result] | type[ResultBest]
-) -> ColumnElement[bool]:
-    """The athletes of one coach (and the coach): only they may ask for that board."""
-    members = select(CoachLink.athlete_id).where(
-        CoachLink.coach_id == box, CoachLink.status == LinkStatus.active
-    )
+async def box_members(session: AsyncSession, actor: User, box: uuid.UUID) -> list[uuid.UUID]:
+    """The coach ``box`` and their athletes, once ``actor`` is shown to be one of them (only they
+    may ask for that board). The members are read as the system: on PostgreSQL an athlete's policy
+    shows them only their own links, yet their box's board ranks everyone in it (whose results
+    the board still shows only where the policies on results let the athlete see them)."""
     if box != actor.id:
         linked = await session.scalar(
             select(literal(True))
@@ -177,7 +195,11 @@ async def _box(
         )
         if not linked:
             raise Forbidden("a box's board is for its coach and athletes")
-    return or_(table.athlete_id.in_(members), table.athlete_id == box)
+    members = select(CoachLink.athlete_id).where(
+        CoachLink.coach_id == box, CoachLink.status == LinkStatus.active
+    )
+    async with elevated(session):
+        return [box, *await session.scalars(members)]
 
 
 def check(found: Workout, query: BoardQuery) -> None:
@@ -209,18 +231,6 @@ class BestsPage:
     total: int
 
 
-def bests_where(actor: User | None, found: Workout, query: BoardQuery) -> list[ColumnElement[bool]]:
-    """The bests a board ranks: for ``actor`` what they may see, for None the public ones only
-    (the board every viewer without a hidden best shares)."""
-    seen = visible_to(actor, ResultBest) if actor is not None else ResultBest.is_public
-    return [
-        ResultBest.workout_hash == found.workout_hash,
-        ResultBest.score_type == found.score_type,
-        seen,
-        *best_scope(query),
-    ]
-
-
 BEST_KEYS = (ResultBest.k0, ResultBest.k1, ResultBest.k2, ResultBest.k3)
 BEST_COLUMNS = (
     ResultBest.result_id.label("id"),
@@ -240,23 +250,52 @@ BEST_COLUMNS = (
 )
 
 
-async def bests_page(
-    session: AsyncSession, actor: User | None, found: Workout, query: BoardQuery
-) -> BestsPage:
-    """One row per athlete already, in key order from the board index: the page is the next
-    ``limit + 1`` rows, named in the same statement with the board's size. Ranks are competition
-    ranks counted along the page from the number of rows ahead of it (no window over the board)."""
-    where = bests_where(actor, found, query)
-    if query.box is not None:
-        assert actor is not None, "a box's board is asked for by someone"
-        where.append(await _box(session, actor, query.box, ResultBest))
-    total = select(func.count()).select_from(ResultBest).where(and_(*where)).scalar_subquery()
+# A bests page's statements are built once per shape (who sees: the public or one viewer; the
+# track and category; a box or not) and executed with values: no query building per request.
+VIEWER = bindparam("viewer", type_=Uuid())
+MEMBERS = bindparam("members", expanding=True, type_=Uuid())
+HASH = bindparam("hash", type_=String())
+SCORE_TYPE = bindparam("score_type", type_=String())
+LIMIT, OFFSET = bindparam("limit", type_=Integer()), bindparam("offset", type_=Integer())
+FIRST_KEYS = tuple(bindparam(f"k{i}", type_=Float()) for i in range(4))
+
+
+def bests_where(
+    *, public: bool, track: Track | None, category: Category | None, boxed: bool = False
+) -> list[ColumnElement[bool]]:
+    """The bests a board ranks: the public ones, or what ``VIEWER`` may see; only ``MEMBERS``'
+    when ``boxed``."""
+    seen = ResultBest.is_public if public else visible_to(VIEWER, ResultBest)
+    where = [
+        ResultBest.workout_hash == HASH,
+        ResultBest.score_type == SCORE_TYPE,
+        seen,
+        *best_scope(BoardQuery(track=track, category=category)),
+    ]
+    if boxed:
+        where.append(ResultBest.athlete_id.in_(MEMBERS))
+    return where
+
+
+@dataclass(frozen=True)
+class BestsStatements:
+    page: Select[Any]  # the next ``LIMIT`` rows from ``OFFSET``, named, with the board's size
+    counted: Select[Any]  # the board's size alone
+    ahead: Select[Any]  # how many rows have keys smaller than ``FIRST_KEYS``
+
+
+@lru_cache(maxsize=64)
+def bests_statements(
+    *, public: bool, track: Track | None, category: Category | None, boxed: bool
+) -> BestsStatements:
+    where = and_(*bests_where(public=public, track=track, category=category, boxed=boxed))
+    total = select(func.count()).select_from(ResultBest).where(where).scalar_subquery()
     page = (
         select(*BEST_COLUMNS)
-        .where(and_(*where))
+        .where(where)
         .order_by(*BEST_KEYS, ResultBest.recorded_at, ResultBest.result_id)
-        .limit(query.limit + 1)
-        .offset(query.offset)
+        .limit(LIMIT)
+        .offset(OFFSET)
         .subquery("page")
     )
     named = (
@@ -264,20 +303,41 @@ async def bests_page(
         .join(User, User.id == page.c.athlete_id)
         .order_by(*(page.c[f"k{i}"] for i in range(4)), page.c.recorded_at, page.c.id)
     )
-    rows = list((await session.execute(named)).all())
+    counted = select(func.count()).select_from(ResultBest).where(where)
+    ahead = counted.where(tuple_(*BEST_KEYS) < tuple_(*FIRST_KEYS))
+    return BestsStatements(named, counted, ahead)
+
+
+async def bests_page(
+    session: AsyncSession, actor: User | None, found: Workout, query: BoardQuery
+) -> BestsPage:
+    """One row per athlete already, in key order from the board index: the page is the next
+    ``limit + 1`` rows, named in the same statement with the board's size. Ranks are competition
+    ranks counted along the page from the number of rows ahead of it (no window over the board).
+    ``actor`` None reads the public bests only (the board every viewer without a hidden best
+    shares)."""
+    values: dict[str, Any] = {"hash": found.workout_hash, "score_type": found.score_type}
+    if actor is not None:
+        values["viewer"] = actor.id
+    if query.box is not None:
+        assert actor is not None, "a box's board is asked for by someone"
+        values["members"] = await box_members(session, actor, query.box)
+    statements = bests_statements(
+        public=actor is None, track=query.track, category=query.category, boxed=query.box is not None
+    )
+    rows = list(
+        (
+            await session.execute(
+                statements.page, {**values, "limit": query.limit + 1, "offset": query.offset}
+            )
+        ).all()
+    )
     if not rows:
-        counted = select(func.count()).select_from(ResultBest).where(and_(*where))
-        return BestsPage([], 0, int(await session.scalar(counted) or 0))
+        return BestsPage([], 0, int(await session.scalar(statements.counted, values) or 0))
     ahead = 0
     if query.offset:
-        ahead = int(
-            await session.scalar(
-                select(func.count())
-                .select_from(ResultBest)
-                .where(and_(*where), tuple_(*BEST_KEYS) < tuple_(*_keys_of(rows[0])))
-            )
-            or 0
-        )
+        firsts = dict(zip((key.key for key in FIRST_KEYS), _keys_of(rows[0]), strict=True))
+        ahead = int(await session.scalar(statements.ahead, {**values, **firsts}) or 0)
     return BestsPage(rows, ahead, int(rows[0].total))
 
 
@@ -330,7 +390,7 @@ async def _board_of_results(
     where = [
         Result.workout_hash == found.workout_hash,
         Result.score_type == found.score_type,
-        visible_to(actor),
+        visible_to(actor.id),
         *await _checked_scope(session, actor, query),
     ]
     picked = (
