@@ -1,5 +1,6 @@
 """Live tracking of a class (seed 003's realized events): teams and relay order, events posted
-singly or in batches, the live board, an athlete's timeline, and closing the class into results.
+singly or in batches, the live board and an athlete's timeline (``closing`` turns them into
+results).
 
 The rules of the work path, of relays and of what counts live in ``live.py`` (pure); this module
 stores, checks who may do what, and publishes. A batch share-locks the class row (its roster,
@@ -29,17 +30,16 @@ import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Uuid, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import AthleteProfile, User
-from atelier.db import set_rls_context
+from atelier.db import on_postgres, set_rls_context
 from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, Problem
 from atelier.kit.runtime import Runtime
@@ -50,14 +50,10 @@ from atelier.planning.models import (
     ClassSession,
     ClassStatus,
     ClassTeam,
-    Session,
-    SessionKind,
-    Status,
 )
-from atelier.training import bests, live, records, standings
-from atelier.training.models import RealizedEvent, Result
+from atelier.training import live, records, standings
+from atelier.training.models import RealizedEvent
 from atelier.training.ranking import Entry, rank
-from atelier.wods.metadata import workout_hash
 from atelier.wods.service import compile_or_refuse
 
 MAX_BATCH = 1000
@@ -194,7 +190,7 @@ async def set_teams(
     row = await classes.readable(session, actor.id, class_id, for_update=True)
     if row.coach_id != actor.id:
         raise Forbidden("only the class's coach sets its teams")
-    _open(row)
+    refuse_closed(row)
     if await session.scalar(select(func.count()).select_from(RealizedEvent).where(*_of_class(row))):
         raise Conflict("events have been posted: the teams of this class are fixed")
     people = await roster(session, row)
@@ -351,7 +347,7 @@ class Ingested:
     work: Workout
 
 
-def _open(row: ClassSession) -> None:
+def refuse_closed(row: ClassSession) -> None:
     if row.status == ClassStatus.cancelled:
         raise Conflict("this class was cancelled")
     if row.closed_at is not None:
@@ -384,7 +380,7 @@ async def post_events(
     if len({e.id for e in given}) != len(given):
         raise Problem(422, "an event id appears twice in this batch")
     row = await classes.readable(session, actor.id, class_id, for_share=True)
-    _open(row)
+    refuse_closed(row)
     people = await roster(session, row)
     _check_authors(people, actor, given)
     work = await workout_of(runtime, row)
@@ -463,7 +459,7 @@ async def _fresh_and_duplicates(
 def _any_id(ids: list[uuid.UUID], session: AsyncSession) -> ColumnElement[bool]:
     """``id`` among ``ids``: one array parameter on PostgreSQL (one statement to plan, nothing
     rendered per id), an IN list on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         return RealizedEvent.id == any_(bindparam("ids", ids, type_=ARRAY(Uuid())))
     return RealizedEvent.id.in_(ids)
 
@@ -552,119 +548,3 @@ async def timeline(
         .order_by(RealizedEvent.offset_s, RealizedEvent.recorded_at)
     )
     return list(found.all())
-
-
-# --- closing -------------------------------------------------------------------------------------
-
-
-async def close(session: AsyncSession, runtime: Runtime, actor: User, class_id: uuid.UUID) -> dict[str, Any]:
-    """Turn the events into results: each athlete who posted (each member of a team that did) gets
-    a finished session of the class's workout and its result; no more events are taken."""
-    row = await classes.readable(session, actor.id, class_id, for_update=True)
-    if row.coach_id != actor.id:
-        raise Forbidden("only the class's coach closes it")
-    _open(row)
-    people = await roster(session, row)
-    work = await workout_of(runtime, row)
-    kept = await standings.stored(session, row.id)
-    found = kept.found
-    board = board_of(people, work, found, kept.seq)
-    hashed = workout_hash(work.document)
-    score_type = work.path("men").score_type
-    start = datetime.combine(row.session_date, row.session_time or time(0), ZoneInfo(row.timezone))
-    now = utcnow()
-    written = 0
-    for entrant_id, standing in found.items():
-        path = work.path(people.category_of(entrant_id))
-        score = live.score_of(path, standing)
-        policy = people.policy_of(entrant_id)
-        for athlete_id in policy.members if policy else (entrant_id,):
-            written += await _result_for(
-                session,
-                row,
-                people,
-                athlete_id,
-                hashed,
-                score_type,
-                score,
-                standing,
-                start,
-                now,
-                team_id=policy.team_id if policy else None,
-            )
-    row.closed_at = now
-    await session.flush()
-    for athlete_id in people.tracks:
-        await records.forget(runtime, athlete_id)
-    return {"class_id": str(row.id), "results": written, "board": board}
-
-
-async def _result_for(
-    session: AsyncSession,
-    row: ClassSession,
-    people: Roster,
-    athlete_id: uuid.UUID,
-    hashed: str,
-    score_type: str,
-    score: dict[str, Any],
-    standing: live.Standing,
-    start: datetime,
-    now: datetime,
-    *,
-    team_id: uuid.UUID | None,
-) -> int:
-    profile = await session.scalar(select(AthleteProfile).where(AthleteProfile.user_id == athlete_id))
-    duration = standing.finished_at if standing.finished_at is not None else standing.last_offset
-    planned = Session(
-        id=uuid.uuid4(),
-        athlete_id=athlete_id,
-        created_by=row.coach_id,
-        kind=SessionKind.one_off,
-        title=row.title,
-        wod_id=row.wod_id,
-        wod_version=row.wod_version,
-        source=row.source,
-        notes=f"class {row.title} on {row.session_date.isoformat()}",
-        session_date=row.session_date,
-        session_time=row.session_time,
-        timezone=row.timezone,
-        exceptions=[],
-        status=Status.completed,
-        snapshot=row.snapshot,
-        snapshot_at=now,
-        started_at=start,
-        ended_at=start + timedelta(seconds=duration),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(planned)
-    await session.flush()
-    session.add(
-        Result(
-            id=uuid.uuid4(),
-            session_id=planned.id,
-            athlete_id=athlete_id,
-            performed_on=row.session_date,
-            wod_id=row.wod_id,
-            wod_version=row.wod_version,
-            workout_hash=hashed,
-            score_type=score_type,
-            score_value=score["value"],
-            score_secondary=score["secondary"],
-            score_unit=score["unit"],
-            capped=score["capped"],
-            is_rx=people.tracks.get(athlete_id, "RX") == "RX",
-            level=None if people.tracks.get(athlete_id, "RX") == "RX" else people.tracks[athlete_id].lower(),
-            is_dnf=score["value"] is None,
-            parts=[],
-            notes=None,
-            recorded_at=now,
-            updated_at=now,
-            category=profile.category if profile else "men",
-            is_public=profile.results_visibility == "public" if profile else True,
-            class_id=row.id,
-            team_id=team_id,
-        )
-    )
-    await bests.refresh(session, athlete_id, [hashed])
-    return 1

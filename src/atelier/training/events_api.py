@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from atelier.accounts.auth import CurrentUser, authenticate, bearer
 from atelier.kit.pubsub import Message
 from atelier.kit.runtime import RuntimeDep, SessionDep, request_session
-from atelier.training import events
+from atelier.training import closing, events
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
@@ -267,5 +267,5 @@ async def close(
     ranked on the WOD's leaderboard; no more events are taken."""
     async with request_session(runtime, request) as session:
         caller = await authenticate(session, runtime, token)
-        closed = await events.close(session, runtime, caller.user, class_id)
+        closed = await closing.close(session, runtime, caller.user, class_id)
     return closed

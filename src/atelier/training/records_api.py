@@ -14,7 +14,7 @@ from atelier.accounts.auth import CurrentUser
 from atelier.kit.problems import NotFound, Problem
 from atelier.kit.runtime import RuntimeDep, SessionDep
 from atelier.planning import service as planning
-from atelier.training import board_pages, leaderboards, records
+from atelier.training import board_pages, leaderboards, progression, records
 from atelier.training import service as training
 from atelier.wods.catalog import resolve_movement
 
@@ -195,12 +195,12 @@ async def movement_progression(
     if found is None:
         raise NotFound("movement")
     whose = await planning.athlete_for(session, user, athlete_id)
-    rows = records.since(await records.history(session, whose), first, last)
+    rows = progression.since(await records.history(session, whose), first, last)
     return {
         "athlete_id": whose,
         "movement": found.id,
         "period": period,
-        "points": records.movement_series(rows, found.id, period),
+        "points": progression.movement_series(rows, found.id, period),
     }
 
 
@@ -219,7 +219,7 @@ async def workout_progression(
     _period(first, last)
     whose = await planning.athlete_for(session, user, athlete_id)
     workout = await leaderboards.workout(session, user, wod_id, version)
-    scores = await records.workout_scores(session, whose, workout.workout_hash, first=first, last=last)
+    scores = await progression.workout_scores(session, whose, workout.workout_hash, first=first, last=last)
     return {
         "athlete_id": whose,
         "wod_id": workout.wod_id,
@@ -227,7 +227,7 @@ async def workout_progression(
         "title": workout.title,
         "score_type": workout.score_type,
         "period": period,
-        "points": records.workout_series(scores, period),
+        "points": progression.workout_series(scores, period),
     }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.accounts.models import User
+from atelier.db import on_postgres
 from atelier.kit.clock import utcnow
 from atelier.kit.problems import Conflict, Forbidden, NotFound, Problem
 from atelier.planning import service as planning
@@ -42,7 +43,7 @@ from atelier.wods.catalog import movement_catalog
 
 
 def insert_for(session: AsyncSession) -> Any:
-    return postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return postgres_insert if on_postgres(session) else sqlite_insert
 
 
 async def progress_of(session: AsyncSession, row: Session) -> Progress | None:

@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atelier.db import on_postgres
 from atelier.planning.models import ClassSession
 from atelier.training import live
 from atelier.training.models import LiveStanding, RealizedEvent
@@ -87,10 +88,6 @@ class Standings:
         return sum(self.counts.values())
 
 
-def _postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _standing_of(row: Any) -> live.Standing:
     return live.Standing(
         entrant_id=row.entrant_id,
@@ -114,7 +111,7 @@ def lock_keys(class_id: uuid.UUID, entrants: Sequence[uuid.UUID]) -> list[tuple[
 
 async def lock_entrants(session: AsyncSession, class_id: uuid.UUID, entrants: Sequence[uuid.UUID]) -> None:
     """Wait for, then hold until the transaction ends, the right to move these entrants."""
-    if not _postgres(session) or not entrants:
+    if not on_postgres(session) or not entrants:
         return
     keys = lock_keys(class_id, entrants)
     await session.execute(LOCK_ENTRANTS, {"high": [k[0] for k in keys], "low": [k[1] for k in keys]})
@@ -170,7 +167,7 @@ async def save(
         }
         for entrant_id, standing in changed.items()
     ]
-    statement = (postgres_insert if _postgres(session) else sqlite_insert)(LiveStanding).values(values)
+    statement = (postgres_insert if on_postgres(session) else sqlite_insert)(LiveStanding).values(values)
     kept = ("class_id", "entrant_id")
     await session.execute(
         statement.on_conflict_do_update(
@@ -193,7 +190,7 @@ async def insert_events(
     if not values:
         return 0
     common = {"class_date": row.session_date, "class_id": row.id, "posted_by": actor_id, "recorded_at": now}
-    if _postgres(session):
+    if on_postgres(session):
         arrays = {name: [v[name] for v in values] for name, _ in EVENT_ARRAYS}
         done = await session.execute(INSERT_EVENTS, common | arrays)
         return int(done.rowcount)  # type: ignore[attr-defined]

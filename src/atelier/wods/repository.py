@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
+from atelier.db import on_postgres
 from atelier.wods.models import Movement, Visibility, Wod, WodVersion
 
 
@@ -150,7 +151,7 @@ async def search(
     (bench/wod_search.py), and nobody pages to the 1001st result: past the cap the total is
     reported as a lower bound. The page loads summary columns only, never the compiled document.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgres(session)
     if postgres:
         # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
         # that ignores the values (an array filter matching 25 % of rows or 0.1 % gets the same
