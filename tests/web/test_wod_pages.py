@@ -18,6 +18,7 @@ from atelier.web import wod_pages
 from atelier.wods import service
 from atelier.wods.models import Visibility
 from tests.conftest import Account, sign_up
+from tests.planning.helpers import link
 from tests.training.test_records import FRAN, scored
 
 pytestmark = pytest.mark.anyio
@@ -206,6 +207,42 @@ async def test_the_leaderboard_shows_a_result_recorded_through_the_api_with_its_
     assert "Ana" in women.text and "CAP + 80 reps" not in women.text
     refused = await (await browser(bo)).get(f"/wods/{wod_id}?track=gold")
     assert refused.status_code == 422 and 'id="track-error"' in refused.text
+
+
+async def test_the_leaderboard_narrows_to_a_box_the_reader_trains_in_and_to_no_other(
+    client: httpx.AsyncClient, browser: Any
+) -> None:
+    coach = await sign_up(client, role="coach", name="Kim")
+    created = await client.post(
+        "/api/v1/wods", json={"source": FRAN, "visibility": "public"}, headers=coach.headers
+    )
+    wod_id = created.json()["id"]
+    ana, bo, cy = [await sign_up(client, name=name) for name in ("Ana", "Bo", "Cy")]
+    for athlete in (ana, cy):
+        await link(client, coach, athlete)
+    await profile(client, cy, results_visibility="private")
+    for athlete, seconds in ((ana, 245), (bo, 200), (cy, 230)):
+        await scored(client, athlete, wod_id, date(2027, 3, 1), {"time_s": seconds})
+
+    def names(page: httpx.Response) -> list[str]:
+        assert page.status_code == 200, page.text
+        return re.findall(r'<tr[^>]*>\s*<td class="num">\d+=?</td>\s*<td>(\w+)</td>', page.text)
+
+    as_ana = await browser(ana)
+    everyone = await as_ana.get(f"/wods/{wod_id}")
+    assert names(everyone) == ["Bo", "Ana"]  # Cy hides her results
+    assert f'<option value="{coach.id}"' in everyone.text and "Kim&#39;s box" in everyone.text
+    assert names(await as_ana.get(f"/wods/{wod_id}?box={coach.id}")) == ["Ana"]
+    coach_page = await (await browser(coach)).get(f"/wods/{wod_id}?box={coach.id}")
+    assert "My athletes" in coach_page.text
+    assert names(coach_page) == ["Cy", "Ana"]  # the coach sees their athlete's hidden result
+
+    as_bo = await browser(bo)
+    assert f'<option value="{coach.id}"' not in (await as_bo.get(f"/wods/{wod_id}")).text
+    refused = await as_bo.get(f"/wods/{wod_id}?box={coach.id}")
+    assert refused.status_code == 422 and 'id="box-error"' in refused.text
+    assert "You are not in this box" in refused.text
+    assert "Ana" not in refused.text
 
 
 async def test_the_pages_speak_french_to_a_french_reader(

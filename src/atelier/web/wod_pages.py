@@ -15,6 +15,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from wodcraft.emit.board import render as board_text
 
+from atelier.accounts import repository as accounts
+from atelier.accounts.models import LinkStatus
 from atelier.kit.problems import NotFound, Problem
 from atelier.kit.runtime import Runtime, RuntimeDep, SessionDep
 from atelier.training import records_api
@@ -514,6 +516,23 @@ def _version(typed: str | None) -> int | None:
     return int(typed)
 
 
+async def _boxes(session: SessionDep, caller: PageCaller, reader: Reader) -> list[tuple[str, str]]:
+    """The boards a reader may narrow to a box: everyone's, each coach they train with, and their
+    own athletes' when they coach someone."""
+    choices = [("", reader.t("Everyone"))]
+    coaching = False
+    for link, coach_name, _ in await accounts.links_of(session, caller.user):
+        if link.status != LinkStatus.active:
+            continue
+        if link.coach_id == caller.user.id:
+            coaching = True
+        else:
+            choices.append((str(link.coach_id), reader.t("{name}'s box", name=coach_name)))
+    if coaching:
+        choices.insert(1, (str(caller.user.id), reader.t("My athletes")))
+    return choices
+
+
 async def _leaderboard(
     session: SessionDep,
     runtime: Runtime,
@@ -522,8 +541,13 @@ async def _leaderboard(
     version: int | None,
     form: FormState,
     reader: Reader,
+    boxes: list[tuple[str, str]],
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The board for the filters, or why there is none."""
+    box = form.value("box")
+    if box not in dict(boxes):
+        form.fail("box", reader.t("You are not in this box: choose from the list."))
+        box = ""
     track = _choice(form, "track", TRACKS, reader)
     level = _choice(form, "level", LEVELS, reader)
     category = _choice(form, "category", CATEGORIES, reader)
@@ -544,7 +568,7 @@ async def _leaderboard(
             first=reader.today() - dt.timedelta(days=days) if days else None,
             last=None,
             class_id=None,
-            box=None,
+            box=uuid.UUID(box) if box else None,
             limit=BOARD_SIZE,
             offset=0,
         )
@@ -567,7 +591,7 @@ async def wod_page(
     same: str | None = None,
 ) -> Response:
     reader = await reader_of(session, request, caller)
-    names = ("track", "level", "category", "period")
+    names = ("box", "track", "level", "category", "period")
     form = FormState.of({k: v for k, v in request.query_params.items() if k in names})
     form.values.setdefault("period", "all")
     try:
@@ -595,7 +619,8 @@ async def wod_page(
     shown = next(v for v in versions if v.version == board.version)
     # What the index knows about the version on the board: the WOD row holds the current one's.
     about: Wod | WodMetadata = wod if board.version == wod.version else describe(shown.compiled)
-    leaderboard, no_board = await _leaderboard(session, runtime, caller, wod.id, number, form, reader)
+    boxes = await _boxes(session, caller, reader)
+    leaderboard, no_board = await _leaderboard(session, runtime, caller, wod.id, number, form, reader, boxes)
     return render(
         request,
         "wods/wod.html",
@@ -611,6 +636,7 @@ async def wod_page(
         versions=versions,
         leaderboard=leaderboard,
         no_board=no_board,
+        boxes=boxes,
         score=lambda row: score_of(row, leaderboard["score_type"] if leaderboard else "", reader),
         day=lambda iso: reader.day(dt.date.fromisoformat(iso), "d MMM y"),
         form=form,
