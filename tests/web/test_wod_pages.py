@@ -19,6 +19,7 @@ from atelier.wods import service
 from atelier.wods.models import Visibility
 from tests.conftest import Account, sign_up
 from tests.planning.helpers import link
+from tests.training.test_leaderboards import public_wod
 from tests.training.test_records import FRAN, scored
 
 pytestmark = pytest.mark.anyio
@@ -186,11 +187,7 @@ async def test_the_check_button_answers_an_htmx_partial_and_saves_nothing(
 async def test_the_leaderboard_shows_a_result_recorded_through_the_api_with_its_time(
     client: httpx.AsyncClient, browser: Any
 ) -> None:
-    coach = await sign_up(client, role="coach", name="Owner")
-    created = await client.post(
-        "/api/v1/wods", json={"source": FRAN, "visibility": "public"}, headers=coach.headers
-    )
-    wod_id = created.json()["id"]
+    wod_id = await public_wod(client, await sign_up(client, role="coach", name="Owner"), FRAN)
     ana, bo = await sign_up(client, name="Ana"), await sign_up(client, name="Bo")
     await profile(client, ana, category="women")
     await scored(client, ana, wod_id, date(2027, 3, 1), {"time_s": 245})
@@ -213,10 +210,7 @@ async def test_the_leaderboard_narrows_to_a_box_the_reader_trains_in_and_to_no_o
     client: httpx.AsyncClient, browser: Any
 ) -> None:
     coach = await sign_up(client, role="coach", name="Kim")
-    created = await client.post(
-        "/api/v1/wods", json={"source": FRAN, "visibility": "public"}, headers=coach.headers
-    )
-    wod_id = created.json()["id"]
+    wod_id = await public_wod(client, coach, FRAN)
     ana, bo, cy = [await sign_up(client, name=name) for name in ("Ana", "Bo", "Cy")]
     for athlete in (ana, cy):
         await link(client, coach, athlete)

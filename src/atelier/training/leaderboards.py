@@ -38,7 +38,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -183,23 +182,18 @@ async def _checked_scope(session: AsyncSession, actor: User, query: BoardQuery) 
 
 
 async def box_members(session: AsyncSession, actor: User, box: uuid.UUID) -> list[uuid.UUID]:
-    """The coach ``box`` and their athletes, once ``actor`` is shown to be one of them (only they
-    may ask for that board). The members are read as the system: on PostgreSQL an athlete's policy
-    shows them only their own links, yet their box's board ranks everyone in it (whose results
-    the board still shows only where the policies on results let the athlete see them)."""
-    if box != actor.id:
-        linked = await session.scalar(
-            select(literal(True))
-            .where(CoachLink.athlete_id == actor.id)
-            .where(CoachLink.coach_id == box, CoachLink.status == LinkStatus.active)
-        )
-        if not linked:
-            raise Forbidden("a box's board is for its coach and athletes")
+    """The coach ``box`` and their athletes; only they may ask for that board. The members are
+    read as the system: on PostgreSQL an athlete's policy shows them only their own links, yet
+    their box's board ranks everyone in it (whose results the board still shows only where the
+    policies on results let the athlete see them). Outsiders learn nothing but the refusal."""
     members = select(CoachLink.athlete_id).where(
         CoachLink.coach_id == box, CoachLink.status == LinkStatus.active
     )
     async with elevated(session):
-        return [box, *await session.scalars(members)]
+        found = [box, *await session.scalars(members)]
+    if actor.id not in found:
+        raise Forbidden("a box's board is for its coach and athletes")
+    return found
 
 
 def check(found: Workout, query: BoardQuery) -> None:
